@@ -1,0 +1,13 @@
+//! Kubernetes API machinery that no crate provides, as pure functions over `serde_json::Value`:
+//! label and field selectors, name validation, schema-driven field validation, strategic merge
+//! patch, and server-side apply with `managedFields`. No I/O; the apiserver calls into it.
+
+pub mod apply;
+mod apply_walk;
+pub mod fieldpath;
+pub mod printers;
+pub mod schema;
+pub mod selector;
+pub mod strategic;
+pub mod typeinfo;
+pub mod validation;

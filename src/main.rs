@@ -1,0 +1,150 @@
+//! `flotilla`: the command-line entry point. Parses flags and wires components; the logic lives
+//! in the library crates.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use flotilla_storage::Storage;
+
+#[derive(Parser)]
+#[command(name = "flotilla", version, about = "A federated Kubernetes control plane")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Kubernetes-compatible API server.
+    Apiserver(ApiserverOptions),
+}
+
+#[derive(Args, Debug)]
+struct ApiserverOptions {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    listen: SocketAddr,
+    /// Keep state in the embedded store in this directory (the default store).
+    #[arg(long, conflicts_with = "etcd_servers")]
+    data_dir: Option<PathBuf>,
+    /// Keep state in etcd instead (comma-separated client URLs).
+    #[arg(long, value_delimiter = ',')]
+    etcd_servers: Vec<String>,
+    /// Key prefix in etcd, so several control planes can share one etcd.
+    #[arg(long, default_value = "/flotilla")]
+    etcd_prefix: String,
+    /// Write a kubeconfig for this server here (default: DATA_DIR/kubeconfig).
+    #[arg(long)]
+    kubeconfig_out: Option<PathBuf>,
+    /// How often old revisions are compacted (e.g. 5m, 30s).
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    compaction_interval: Duration,
+    /// How many recent events the watch cache keeps for resuming watches.
+    #[arg(long, default_value_t = 100_000)]
+    watch_history: usize,
+    /// How often idle watches get a bookmark.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    bookmark_interval: Duration,
+}
+
+impl ApiserverOptions {
+    fn validate(&self) -> Result<()> {
+        if self.data_dir.is_none() && self.etcd_servers.is_empty() {
+            bail!("choose a store: --data-dir DIR (embedded) or --etcd-servers URL[,URL...]");
+        }
+        if self.compaction_interval < Duration::from_millis(100) {
+            bail!("--compaction-interval must be at least 100ms");
+        }
+        Ok(())
+    }
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (try 30s, 5m, 1h)"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "" | "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s, m or h)")),
+    };
+    Ok(Duration::from_secs_f64(secs))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Apiserver(opts) => run_apiserver(opts).await,
+    }
+}
+
+async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
+    opts.validate()?;
+    let (store, where_): (Arc<dyn Storage>, String) = if let Some(dir) = &opts.data_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("state.db");
+        let store = flotilla_storage::sqlite::SqliteStore::open(&path)
+            .await
+            .with_context(|| format!("cannot open the embedded store at {}", path.display()))?;
+        (Arc::new(store), format!("embedded store at {}", path.display()))
+    } else {
+        let store = flotilla_storage::etcd::EtcdStore::connect(&opts.etcd_servers, &opts.etcd_prefix)
+            .await
+            .with_context(|| format!("cannot connect to etcd at {}", opts.etcd_servers.join(",")))?;
+        (Arc::new(store), format!("etcd at {}", opts.etcd_servers.join(",")))
+    };
+    let config = flotilla_apiserver::Config {
+        options: flotilla_apiserver::handlers::ServerOptions {
+            bookmark_interval: opts.bookmark_interval,
+            ..Default::default()
+        },
+        watch_history: opts.watch_history,
+        compaction_interval: opts.compaction_interval,
+    };
+    let server = flotilla_apiserver::ApiServer::new(store, config)
+        .await
+        .context("cannot start the API server")?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (is another server using it? pick one with --listen)", opts.listen))?;
+    let addr = listener.local_addr()?;
+    let kubeconfig = opts
+        .kubeconfig_out
+        .clone()
+        .or_else(|| opts.data_dir.as_ref().map(|d| d.join("kubeconfig")));
+    if let Some(path) = &kubeconfig {
+        std::fs::write(path, kubeconfig_yaml(&format!("http://{addr}"), "flotilla"))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!("Flotilla API server is running on http://{addr} ({where_}).");
+    if let Some(path) = &kubeconfig {
+        eprintln!("\nUse it with kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces\n  kubectl apply -f your-manifest.yaml\n", path.display());
+    }
+    eprintln!("Press Ctrl-C to stop.");
+    server
+        .serve(listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// A kubeconfig pointing plain kubectl at `server`.
+fn kubeconfig_yaml(server: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\nusers:\n- name: {name}\n  user: {{}}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\ncurrent-context: {name}\n"
+    )
+}
