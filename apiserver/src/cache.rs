@@ -89,14 +89,20 @@ pub fn set_resource_version(object: &mut Value, revision: Revision) {
             .entry("metadata")
             .or_insert_with(|| Value::Object(Default::default()));
         if let Some(meta) = meta.as_object_mut() {
-            meta.insert("resourceVersion".into(), Value::String(revision.to_string()));
+            meta.insert(
+                "resourceVersion".into(),
+                Value::String(revision.to_string()),
+            );
         }
     }
 }
 
 impl WatchCache {
     /// Fill the cache from the store and start following it.
-    pub async fn start(store: Arc<dyn Storage>, history_capacity: usize) -> flotilla_storage::Result<Arc<Self>> {
+    pub async fn start(
+        store: Arc<dyn Storage>,
+        history_capacity: usize,
+    ) -> flotilla_storage::Result<Arc<Self>> {
         let (tx, _) = broadcast::channel(16 * 1024);
         let (revision_tx, _) = watch::channel(0);
         let cache = Arc::new(WatchCache {
@@ -178,12 +184,16 @@ impl WatchCache {
             tokio::time::sleep(Duration::from_millis(200)).await;
             // Resume if the store still has our history; otherwise rebuild from a fresh list
             // and make every watcher start over.
-            if let Err(err) = self.store.list(&ListOptions {
-                prefix: ROOT.into(),
-                revision: Some(revision),
-                limit: Some(1),
-                start_after: None,
-            }).await {
+            if let Err(err) = self
+                .store
+                .list(&ListOptions {
+                    prefix: ROOT.into(),
+                    revision: Some(revision),
+                    limit: Some(1),
+                    start_after: None,
+                })
+                .await
+            {
                 debug!(%err, "history gone; relisting");
                 match self.relist().await {
                     Ok(rev) => {
@@ -261,7 +271,11 @@ impl WatchCache {
     }
 
     /// Objects under `prefix` (after `start_after`), in key order, at the cache's revision.
-    pub fn list(&self, prefix: &str, start_after: Option<&str>) -> (Vec<Arc<CachedObject>>, Revision) {
+    pub fn list(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+    ) -> (Vec<Arc<CachedObject>>, Revision) {
         let state = self.state.read().expect("cache lock");
         let start = match start_after {
             Some(after) => std::ops::Bound::Excluded(after.to_string()),
@@ -277,7 +291,12 @@ impl WatchCache {
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedObject>> {
-        self.state.read().expect("cache lock").objects.get(key).cloned()
+        self.state
+            .read()
+            .expect("cache lock")
+            .objects
+            .get(key)
+            .cloned()
     }
 
     /// Start a watch of keys under `prefix` after `after`.
@@ -324,7 +343,11 @@ impl WatchCache {
     /// Forget history at or below `revision` (after the store compacted it).
     pub fn trim_history(&self, revision: Revision) {
         let mut state = self.state.write().expect("cache lock");
-        while state.history.front().is_some_and(|e| e.revision <= revision) {
+        while state
+            .history
+            .front()
+            .is_some_and(|e| e.revision <= revision)
+        {
             state.history.pop_front();
         }
         state.history_floor = state.history_floor.max(revision.min(state.revision));

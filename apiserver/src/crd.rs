@@ -11,16 +11,24 @@ pub fn validate(crd: &Value) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let spec = crd.get("spec").cloned().unwrap_or(json!({}));
     let group = spec.get("group").and_then(|g| g.as_str()).unwrap_or("");
-    let plural = spec.pointer("/names/plural").and_then(|g| g.as_str()).unwrap_or("");
+    let plural = spec
+        .pointer("/names/plural")
+        .and_then(|g| g.as_str())
+        .unwrap_or("");
     let name = crate::object::name(crd);
     if group.is_empty() {
-        errors.push(FieldError::required("spec.group", "Required value"));
+        errors.push(FieldError::required("spec.group", ""));
     }
     if plural.is_empty() {
-        errors.push(FieldError::required("spec.names.plural", "Required value"));
+        errors.push(FieldError::required("spec.names.plural", ""));
     }
-    if spec.pointer("/names/kind").and_then(|k| k.as_str()).unwrap_or("").is_empty() {
-        errors.push(FieldError::required("spec.names.kind", "Required value"));
+    if spec
+        .pointer("/names/kind")
+        .and_then(|k| k.as_str())
+        .unwrap_or("")
+        .is_empty()
+    {
+        errors.push(FieldError::required("spec.names.kind", ""));
     }
     if !group.is_empty() && !plural.is_empty() && name != format!("{plural}.{group}") {
         errors.push(FieldError::invalid(
@@ -29,9 +37,16 @@ pub fn validate(crd: &Value) -> Vec<FieldError> {
             &format!("must be spec.names.plural+\".\"+spec.group ({plural}.{group})"),
         ));
     }
-    let versions = spec.get("versions").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let versions = spec
+        .get("versions")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
     if versions.is_empty() {
-        errors.push(FieldError::required("spec.versions", "must have at least one version"));
+        errors.push(FieldError::required(
+            "spec.versions",
+            "must have at least one version",
+        ));
     }
     let storage = versions
         .iter()
@@ -76,11 +91,20 @@ pub fn initial_status(crd: &Value) -> Value {
 pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
     let name = crate::object::name(crd).to_string();
     let spec = crd.get("spec").cloned().unwrap_or(json!({}));
-    let s = |p: &str| spec.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    let s = |p: &str| {
+        spec.pointer(p)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     let strings = |p: &str| -> Vec<String> {
         spec.pointer(p)
             .and_then(|v| v.as_array())
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let group = s("/group");
@@ -92,10 +116,18 @@ pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
     };
     let list_kind = {
         let v = s("/names/listKind");
-        if v.is_empty() { format!("{kind}List") } else { v }
+        if v.is_empty() {
+            format!("{kind}List")
+        } else {
+            v
+        }
     };
     let namespaced = s("/scope") != "Cluster";
-    let versions = spec.get("versions").and_then(|v| v.as_array()).cloned().unwrap_or_default();
+    let versions = spec
+        .get("versions")
+        .and_then(|v| v.as_array())
+        .cloned()
+        .unwrap_or_default();
     let storage_version = versions
         .iter()
         .find(|v| v.get("storage").and_then(|s| s.as_bool()) == Some(true))
@@ -108,7 +140,11 @@ pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
         if v.get("served").and_then(|s| s.as_bool()) == Some(false) {
             continue;
         }
-        let version = v.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
+        let version = v
+            .get("name")
+            .and_then(|n| n.as_str())
+            .unwrap_or("")
+            .to_string();
         if version.is_empty() {
             continue;
         }
@@ -117,7 +153,9 @@ pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
             .pointer("/schema/openAPIV3Schema")
             .cloned()
             .map(SchemaSource::Crd)
-            .unwrap_or(SchemaSource::Crd(json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true})));
+            .unwrap_or(SchemaSource::Crd(
+                json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+            ));
         let printer_columns = v
             .get("additionalPrinterColumns")
             .and_then(|c| c.as_array())
@@ -125,11 +163,27 @@ pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
                 cols.iter()
                     .map(|c| PrinterColumn {
                         name: c.get("name").and_then(|x| x.as_str()).unwrap_or("").into(),
-                        type_: c.get("type").and_then(|x| x.as_str()).unwrap_or("string").into(),
-                        format: c.get("format").and_then(|x| x.as_str()).unwrap_or("").into(),
-                        description: c.get("description").and_then(|x| x.as_str()).unwrap_or("").into(),
+                        type_: c
+                            .get("type")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("string")
+                            .into(),
+                        format: c
+                            .get("format")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("")
+                            .into(),
+                        description: c
+                            .get("description")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("")
+                            .into(),
                         priority: c.get("priority").and_then(|x| x.as_i64()).unwrap_or(0),
-                        json_path: c.get("jsonPath").and_then(|x| x.as_str()).unwrap_or("").into(),
+                        json_path: c
+                            .get("jsonPath")
+                            .and_then(|x| x.as_str())
+                            .unwrap_or("")
+                            .into(),
                     })
                     .collect()
             })
@@ -145,9 +199,20 @@ pub fn resources(crd: &Value) -> (Vec<ResourceInfo>, Option<String>) {
             });
         let sub = v.get("subresources").cloned().unwrap_or(json!({}));
         let scale = sub.get("scale").map(|sc| ScaleSpec {
-            spec_replicas_path: sc.get("specReplicasPath").and_then(|x| x.as_str()).unwrap_or(".spec.replicas").into(),
-            status_replicas_path: sc.get("statusReplicasPath").and_then(|x| x.as_str()).unwrap_or(".status.replicas").into(),
-            label_selector_path: sc.get("labelSelectorPath").and_then(|x| x.as_str()).map(String::from),
+            spec_replicas_path: sc
+                .get("specReplicasPath")
+                .and_then(|x| x.as_str())
+                .unwrap_or(".spec.replicas")
+                .into(),
+            status_replicas_path: sc
+                .get("statusReplicasPath")
+                .and_then(|x| x.as_str())
+                .unwrap_or(".status.replicas")
+                .into(),
+            label_selector_path: sc
+                .get("labelSelectorPath")
+                .and_then(|x| x.as_str())
+                .map(String::from),
         });
         out.push(ResourceInfo {
             group: group.clone(),

@@ -26,7 +26,11 @@ pub fn version() -> Value {
 }
 
 fn scope(info: &ResourceInfo) -> &'static str {
-    if info.namespaced { "Namespaced" } else { "Cluster" }
+    if info.namespaced {
+        "Namespaced"
+    } else {
+        "Cluster"
+    }
 }
 
 /// `GET /api/v1`, `GET /apis/<group>/<version>`.

@@ -38,15 +38,22 @@ impl ApiError {
     }
 
     pub fn not_found_path() -> Self {
-        Self::new(404, "NotFound", "the server could not find the requested resource")
-            .with_details(json!({}))
+        Self::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(json!({}))
     }
 
     pub fn method_not_allowed(verb: &str, info: &ResourceInfo) -> Self {
         Self::new(
             405,
             "MethodNotAllowed",
-            format!("{verb} is not supported on resources of kind \"{}\"", info.kind),
+            format!(
+                "{verb} is not supported on resources of kind \"{}\"",
+                info.kind
+            ),
         )
         .with_details(json!({"group": info.group, "kind": info.resource}))
     }
@@ -181,9 +188,9 @@ impl From<flotilla_storage::StorageError> for ApiError {
     fn from(err: flotilla_storage::StorageError) -> Self {
         use flotilla_storage::StorageError as E;
         match err {
-            E::Expired { requested, .. } => ApiError::gone(format!(
-                "too old resource version: {requested}"
-            )),
+            E::Expired { requested, .. } => {
+                ApiError::gone(format!("too old resource version: {requested}"))
+            }
             // The callers translate NotFound/AlreadyExists/Conflict with resource context;
             // reaching here means an unexpected storage state.
             other => ApiError::internal(other.to_string()),

@@ -61,8 +61,16 @@ pub struct Request<'a> {
 pub fn json_response(code: StatusCode, body: &Value, warnings: &[String]) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut resp = (code, bytes).into_response();
+    let content_type = match body.get("kind").and_then(|k| k.as_str()) {
+        Some("Table") => "application/json;as=Table;v=v1;g=meta.k8s.io",
+        Some("PartialObjectMetadata") => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+        Some("PartialObjectMetadataList") => {
+            "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+        }
+        _ => "application/json",
+    };
     resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     add_warnings(&mut resp, warnings);
     resp
 }
@@ -216,7 +224,11 @@ pub(crate) async fn read(req: &Request<'_>, name: &str) -> ApiResult<(Value, Key
 async fn get(req: &Request<'_>, name: &str) -> ApiResult<Response> {
     let (obj, _) = read(req, name).await?;
     let out = present(&req.info, &obj);
-    Ok(json_response(StatusCode::OK, &render(req, vec![out], None), &[]))
+    Ok(json_response(
+        StatusCode::OK,
+        &render(req, vec![out], None),
+        &[],
+    ))
 }
 
 /// Label and field selectors of a list or watch.
@@ -270,7 +282,11 @@ struct Continue {
 
 fn encode_continue(rv: Revision, start: &str) -> String {
     use base64::Engine;
-    let raw = serde_json::to_vec(&Continue { rv, start: start.to_string() }).unwrap_or_default();
+    let raw = serde_json::to_vec(&Continue {
+        rv,
+        start: start.to_string(),
+    })
+    .unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
@@ -285,7 +301,11 @@ fn decode_continue(token: &str) -> ApiResult<Continue> {
 
 async fn list(req: &Request<'_>) -> ApiResult<Response> {
     let filter = Filter::from_query(&req.query)?;
-    let limit = req.query.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
+    let limit = req
+        .query
+        .int("limit")?
+        .filter(|l| *l > 0)
+        .map(|l| l as usize);
     let prefix = list_prefix(req);
     let mut items = Vec::new();
     let mut next: Option<String> = None;
@@ -344,7 +364,12 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
                 let wanted: Revision = v.parse().map_err(|_| {
                     ApiError::bad_request(format!("invalid resource version {v:?}"))
                 })?;
-                if !req.state.cache.wait_for(wanted, Duration::from_secs(3)).await {
+                if !req
+                    .state
+                    .cache
+                    .wait_for(wanted, Duration::from_secs(3))
+                    .await
+                {
                     return Err(ApiError::timeout(format!(
                         "Too large resource version: {wanted}, current: {}",
                         req.state.cache.revision()
@@ -375,7 +400,11 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
     if let Some(token) = next {
         meta["continue"] = json!(token);
     }
-    Ok(json_response(StatusCode::OK, &render(req, items, Some(meta)), &[]))
+    Ok(json_response(
+        StatusCode::OK,
+        &render(req, items, Some(meta)),
+        &[],
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,10 +473,14 @@ fn check_unknown_fields(req: &Request<'_>, obj: &Value) -> ApiResult<Vec<String>
     if mode == FieldValidation::Ignore {
         return Ok(Vec::new());
     }
-    let Some((schema, defs)) = openapi::validation_schema(&req.info) else {
-        return Ok(Vec::new());
+    let unknown = match &req.info.schema {
+        // A CRD's schema is structural: an object node without properties holds no fields.
+        SchemaSource::Crd(schema) => machinery::schema::unknown_fields_structural(obj, schema),
+        _ => match openapi::validation_schema(&req.info) {
+            Some((schema, defs)) => machinery::schema::unknown_fields(obj, &schema, &defs),
+            None => Vec::new(),
+        },
     };
-    let unknown = machinery::schema::unknown_fields(obj, &schema, &defs);
     if unknown.is_empty() {
         return Ok(Vec::new());
     }
@@ -487,7 +520,7 @@ fn validate(req: &Request<'_>, obj: &Value) -> ApiResult<()> {
         SchemaSource::Builtin(_) => {
             if let Some((schema, defs)) = openapi::validation_schema(info) {
                 for path in missing_required(obj, &schema, &defs) {
-                    errors.push(FieldError::required(&path, "Required value"));
+                    errors.push(FieldError::required(&path, ""));
                 }
             }
         }
@@ -526,7 +559,14 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
         }
         schema
     }
-    fn walk(v: &Value, schema: &Value, defs: &Map<String, Value>, path: &str, out: &mut Vec<String>, depth: usize) {
+    fn walk(
+        v: &Value,
+        schema: &Value,
+        defs: &Map<String, Value>,
+        path: &str,
+        out: &mut Vec<String>,
+        depth: usize,
+    ) {
         if depth > 64 {
             return;
         }
@@ -549,7 +589,9 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
                             walk(child, s, defs, &join(path, k), out, depth + 1);
                         }
                     }
-                } else if let Some(add) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                } else if let Some(add) =
+                    schema.get("additionalProperties").filter(|a| a.is_object())
+                {
                     for (k, child) in map {
                         walk(child, add, defs, &join(path, k), out, depth + 1);
                     }
@@ -558,7 +600,14 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
             Value::Array(items) => {
                 if let Some(item_schema) = schema.get("items") {
                     for (i, item) in items.iter().enumerate() {
-                        walk(item, item_schema, defs, &format!("{path}[{i}]"), out, depth + 1);
+                        walk(
+                            item,
+                            item_schema,
+                            defs,
+                            &format!("{path}[{i}]"),
+                            out,
+                            depth + 1,
+                        );
                     }
                 }
             }
@@ -566,11 +615,22 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
         }
     }
     fn join(path: &str, field: &str) -> String {
-        if path.is_empty() { field.to_string() } else { format!("{path}.{field}") }
+        if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        }
     }
     let mut out = Vec::new();
     walk(obj, schema, defs, "", &mut out, 0);
     out
+}
+
+/// What apiextensions-apiserver does to a custom resource before validating it, in its order.
+fn crd_structural_defaults(obj: &mut Value, schema: &Value) {
+    machinery::schema::apply_defaults(obj, schema);
+    machinery::schema::prune(obj, schema);
+    machinery::schema::prune_non_nullable_nulls(obj, schema);
 }
 
 /// Check the body's apiVersion/kind/namespace against the URL and fill them in.
@@ -645,7 +705,9 @@ fn field_manager(req: &Request<'_>) -> ApiResult<String> {
         None => user_agent_manager(&req.headers),
     };
     if manager.len() > 128 {
-        return Err(ApiError::bad_request("fieldManager: Too long: must have at most 128 bytes"));
+        return Err(ApiError::bad_request(
+            "fieldManager: Too long: must have at most 128 bytes",
+        ));
     }
     Ok(manager)
 }
@@ -696,7 +758,11 @@ async fn ensure_namespace(req: &Request<'_>, obj: &Value) -> ApiResult<()> {
 fn prepare_for_create(req: &Request<'_>, obj: &mut Value) -> ApiResult<()> {
     let info = &req.info;
     let meta = object::meta_mut(obj);
-    let name = meta.get("name").and_then(|n| n.as_str()).unwrap_or("").to_string();
+    let name = meta
+        .get("name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("")
+        .to_string();
     if name.is_empty()
         && let Some(prefix) = meta.get("generateName").and_then(|g| g.as_str())
         && !prefix.is_empty()
@@ -704,7 +770,12 @@ fn prepare_for_create(req: &Request<'_>, obj: &mut Value) -> ApiResult<()> {
         let generated = format!("{prefix}{}", object::random_suffix());
         meta.insert("name".into(), Value::String(generated));
     }
-    for field in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+    for field in [
+        "resourceVersion",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "selfLink",
+    ] {
         meta.remove(field);
     }
     meta.insert("uid".into(), Value::String(object::new_uid()));
@@ -755,7 +826,10 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
             }
         }
         // Keep the managedFields the request produced.
-        if let Some(mf) = object::meta(new).and_then(|m| m.get("managedFields")).cloned() {
+        if let Some(mf) = object::meta(new)
+            .and_then(|m| m.get("managedFields"))
+            .cloned()
+        {
             object::meta_mut(&mut merged).insert("managedFields".into(), mf);
         }
         *new = merged;
@@ -763,7 +837,15 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
     }
     let old_meta = object::meta(old).cloned().unwrap_or_default();
     let meta = object::meta_mut(new);
-    for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "name", "namespace"] {
+    for field in [
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+        "name",
+        "namespace",
+    ] {
         match old_meta.get(field) {
             Some(v) => {
                 meta.insert(field.into(), v.clone());
@@ -791,8 +873,14 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
             }
         }
     }
-    if (info.has_generation || info.crd.is_some()) && object::spec_part(old) != object::spec_part(new) {
-        let generation = old_meta.get("generation").and_then(|g| g.as_i64()).unwrap_or(0) + 1;
+    if (info.has_generation || info.crd.is_some())
+        && object::spec_part(old) != object::spec_part(new)
+    {
+        let generation = old_meta
+            .get("generation")
+            .and_then(|g| g.as_i64())
+            .unwrap_or(0)
+            + 1;
         object::meta_mut(new).insert("generation".into(), json!(generation));
     }
     if info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions" {
@@ -800,7 +888,12 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
     }
 }
 
-pub(crate) fn managed_fields_update(req: &Request<'_>, old: Option<&Value>, new: &mut Value, manager: &str) {
+pub(crate) fn managed_fields_update(
+    req: &Request<'_>,
+    old: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+) {
     let ti = type_info(&req.info);
     machinery::apply::update_managed_fields(
         old,
@@ -825,13 +918,16 @@ async fn create(req: &Request<'_>, body: Bytes) -> ApiResult<Response> {
 
 /// Create `obj` (already decoded). `manager_fields` short-circuits managedFields for
 /// server-side apply, which computed them itself.
-async fn create_object(req: &Request<'_>, mut obj: Value, applied: Option<()>) -> ApiResult<Response> {
+async fn create_object(
+    req: &Request<'_>,
+    mut obj: Value,
+    applied: Option<()>,
+) -> ApiResult<Response> {
     let warnings = check_unknown_fields(req, &obj)?;
     check_identity(req, &mut obj)?;
     if req.info.crd.is_some() {
         if let SchemaSource::Crd(schema) = &req.info.schema {
-            machinery::schema::prune(&mut obj, schema);
-            machinery::schema::apply_defaults(&mut obj, schema);
+            crd_structural_defaults(&mut obj, schema);
         }
     }
     prepare_for_create(req, &mut obj)?;
@@ -841,7 +937,11 @@ async fn create_object(req: &Request<'_>, mut obj: Value, applied: Option<()>) -
     }
     validate(req, &obj)?;
     if object::name(&obj).is_empty() {
-        return Err(ApiError::invalid(&req.info, "", "metadata.name: Required value: name or generateName is required"));
+        return Err(ApiError::invalid(
+            &req.info,
+            "",
+            "metadata.name: Required value: name or generateName is required",
+        ));
     }
     ensure_namespace(req, &obj).await?;
     let stored = ingest(&req.info, obj);
@@ -852,7 +952,9 @@ async fn create_object(req: &Request<'_>, mut obj: Value, applied: Option<()>) -
     let key = key_for(req, &name);
     let kv = match req.state.store.create(&key, encode(&stored)).await {
         Ok(kv) => kv,
-        Err(StorageError::AlreadyExists { .. }) => return Err(ApiError::already_exists(&req.info, &name)),
+        Err(StorageError::AlreadyExists { .. }) => {
+            return Err(ApiError::already_exists(&req.info, &name));
+        }
         Err(e) => return Err(e.into()),
     };
     let mut out = stored;
@@ -872,9 +974,16 @@ async fn update(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Respons
         )));
     }
     let precondition: Option<Revision> = object::meta_str(&new, "resourceVersion")
-        .map(|rv| rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))))
+        .map(|rv| {
+            rv.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}")))
+        })
         .transpose()?;
-    let new = if req.info.is_event_v1() { events::to_core(&new) } else { new };
+    let new = if req.info.is_event_v1() {
+        events::to_core(&new)
+    } else {
+        new
+    };
     let manager = field_manager(req)?;
     write_update(req, name, precondition, warnings, false, |old| {
         let mut next = new.clone();
@@ -911,8 +1020,7 @@ pub(crate) async fn write_update(
         }
         if req.info.crd.is_some() && req.path.subresource.is_none() {
             if let SchemaSource::Crd(schema) = &req.info.schema {
-                machinery::schema::prune(&mut new, schema);
-                machinery::schema::apply_defaults(&mut new, schema);
+                crd_structural_defaults(&mut new, schema);
             }
         }
         prepare_for_update(req, &old, &mut new);
@@ -922,10 +1030,18 @@ pub(crate) async fn write_update(
         let stored = ingest(&req.info, new);
         if stored == old {
             // Nothing changed: no write, no new revision, no watch event (as kube-apiserver).
-            return Ok(json_response(StatusCode::OK, &present(&req.info, &stored), &warnings));
+            return Ok(json_response(
+                StatusCode::OK,
+                &present(&req.info, &stored),
+                &warnings,
+            ));
         }
         if dry_run {
-            return Ok(json_response(StatusCode::OK, &present(&req.info, &stored), &warnings));
+            return Ok(json_response(
+                StatusCode::OK,
+                &present(&req.info, &stored),
+                &warnings,
+            ));
         }
         let key = key_for(req, name);
         // An object being deleted whose last finalizer is gone is removed now.
@@ -935,20 +1051,37 @@ pub(crate) async fn write_update(
                     let mut out = stored;
                     cache::set_resource_version(&mut out, deleted.mod_revision);
                     crate::server::after_write(req.state, &req.info, Some(&old), None).await;
-                    return Ok(json_response(StatusCode::OK, &present(&req.info, &out), &warnings));
+                    return Ok(json_response(
+                        StatusCode::OK,
+                        &present(&req.info, &out),
+                        &warnings,
+                    ));
                 }
                 Err(StorageError::Conflict { .. }) if precondition.is_none() => continue,
-                Err(StorageError::Conflict { .. }) => return Err(ApiError::modified(&req.info, name)),
-                Err(StorageError::NotFound { .. }) => return Err(ApiError::not_found(&req.info, name)),
+                Err(StorageError::Conflict { .. }) => {
+                    return Err(ApiError::modified(&req.info, name));
+                }
+                Err(StorageError::NotFound { .. }) => {
+                    return Err(ApiError::not_found(&req.info, name));
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        match req.state.store.update(&key, encode(&stored), kv.mod_revision).await {
+        match req
+            .state
+            .store
+            .update(&key, encode(&stored), kv.mod_revision)
+            .await
+        {
             Ok(written) => {
                 let mut out = stored;
                 cache::set_resource_version(&mut out, written.mod_revision);
                 crate::server::after_write(req.state, &req.info, Some(&old), Some(&out)).await;
-                return Ok(json_response(StatusCode::OK, &present(&req.info, &out), &warnings));
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &present(&req.info, &out),
+                    &warnings,
+                ));
             }
             Err(StorageError::Conflict { .. }) if precondition.is_none() => continue,
             Err(StorageError::Conflict { .. }) => return Err(ApiError::modified(&req.info, name)),
@@ -956,7 +1089,11 @@ pub(crate) async fn write_update(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict(&req.info, name, "too many concurrent updates; try again"))
+    Err(ApiError::conflict(
+        &req.info,
+        name,
+        "too many concurrent updates; try again",
+    ))
 }
 
 async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response> {
@@ -986,7 +1123,9 @@ async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response
     }
     let manager = manager?;
     let patch: Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::bad_request(format!("the body of the request could not be decoded: json parse error: {e}"))
+        ApiError::bad_request(format!(
+            "the body of the request could not be decoded: json parse error: {e}"
+        ))
     })?;
     let precondition: Option<Revision> = patch
         .get("metadata")
@@ -999,17 +1138,28 @@ async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response
         let current = present(&info, old);
         let mut patched = match ct.as_str() {
             "application/json-patch+json" => {
-                let ops: json_patch::Patch = serde_json::from_value(patch.clone()).map_err(|e| {
-                    ApiError::bad_request(format!("the body of the request could not be decoded as a JSON patch: {e}"))
-                })?;
+                let ops: json_patch::Patch =
+                    serde_json::from_value(patch.clone()).map_err(|e| {
+                        ApiError::bad_request(format!(
+                            "the body of the request could not be decoded as a JSON patch: {e}"
+                        ))
+                    })?;
                 let mut doc = current.clone();
                 json_patch::patch(&mut doc, &ops).map_err(|e| match e.kind {
                     json_patch::PatchErrorKind::TestFailed => ApiError::invalid(
                         &info,
                         name,
-                        format!("the server rejected our request due to an error in our request: {e}"),
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
                     ),
-                    _ => ApiError::new(422, "Invalid", format!("the server rejected our request due to an error in our request: {e}")),
+                    _ => ApiError::new(
+                        422,
+                        "Invalid",
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
+                    ),
                 })?;
                 doc
             }
@@ -1028,7 +1178,11 @@ async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response
             map.insert("apiVersion".into(), Value::String(info.api_version()));
             map.insert("kind".into(), Value::String(info.kind.clone()));
         }
-        let mut stored_form = if info.is_event_v1() { events::to_core(&patched) } else { patched };
+        let mut stored_form = if info.is_event_v1() {
+            events::to_core(&patched)
+        } else {
+            patched
+        };
         managed_fields_update(req, Some(old), &mut stored_form, &manager);
         Ok(stored_form)
     })
@@ -1039,7 +1193,9 @@ async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response
 async fn apply(req: &Request<'_>, name: &str, body: &[u8], manager: String) -> ApiResult<Response> {
     let applied = parse_yaml(body)?;
     if !applied.is_object() {
-        return Err(ApiError::bad_request("the body of the apply patch must be an object"));
+        return Err(ApiError::bad_request(
+            "the body of the apply patch must be an object",
+        ));
     }
     let mut applied = applied;
     let warnings = check_unknown_fields(req, &applied)?;
@@ -1057,31 +1213,25 @@ async fn apply(req: &Request<'_>, name: &str, body: &[u8], manager: String) -> A
     let now = object::now();
     let info = Arc::clone(&req.info);
     let conflicts = |e: machinery::apply::ApplyError| -> ApiError {
+        let message = e.to_string();
         match e {
             machinery::apply::ApplyError::Conflicts(conflicts) => {
                 let causes: Vec<Value> = conflicts
                     .iter()
-                    .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{}\"", c.manager), "field": c.field}))
+                    .map(|c| json!({"reason": "FieldManagerConflict", "message": c.cause_message(), "field": c.field}))
                     .collect();
-                let lines: Vec<String> = conflicts
-                    .iter()
-                    .map(|c| format!("conflict with \"{}\": {}", c.manager, c.field))
-                    .collect();
-                let message = if conflicts.len() == 1 {
-                    format!("Apply failed with 1 conflict: {}", lines[0])
-                } else {
-                    format!("Apply failed with {} conflicts: {}", conflicts.len(), lines.join("\n"))
-                };
-                ApiError::new(409, "Conflict", message)
-                    .with_details(json!({"name": name, "group": info.group, "kind": info.resource, "causes": causes}))
+                ApiError::new(409, "Conflict", message).with_details(
+                    json!({"name": name, "group": info.group, "kind": info.resource, "causes": causes}),
+                )
             }
-            other => ApiError::bad_request(other.to_string()),
+            _ => ApiError::invalid(&info, name, message),
         }
     };
     let key = key_for(req, name);
     if req.state.store.get(&key).await?.is_none() {
-        let created = machinery::apply::server_side_apply(None, &applied, &manager, force, ti.as_ref(), &now)
-            .map_err(conflicts)?;
+        let created =
+            machinery::apply::server_side_apply(None, &applied, &manager, force, ti.as_ref(), &now)
+                .map_err(conflicts)?;
         match create_object(req, created, Some(())).await {
             Err(e) if e.code == 409 && e.reason == "AlreadyExists" => {}
             other => return other,
@@ -1089,8 +1239,15 @@ async fn apply(req: &Request<'_>, name: &str, body: &[u8], manager: String) -> A
     }
     write_update(req, name, None, warnings, false, |old| {
         let live = present(&info, old);
-        let mut merged = machinery::apply::server_side_apply(Some(&live), &applied, &manager, force, ti.as_ref(), &now)
-            .map_err(conflicts)?;
+        let mut merged = machinery::apply::server_side_apply(
+            Some(&live),
+            &applied,
+            &manager,
+            force,
+            ti.as_ref(),
+            &now,
+        )
+        .map_err(conflicts)?;
         if info.is_event_v1() {
             merged = events::to_core(&merged);
         }
@@ -1116,7 +1273,9 @@ fn delete_options(req: &Request<'_>, body: &[u8]) -> ApiResult<DeleteOptions> {
     };
     if !body.iter().all(|b| b.is_ascii_whitespace()) {
         let v: Value = serde_json::from_slice(body).map_err(|e| {
-            ApiError::bad_request(format!("the body of the request could not be decoded as DeleteOptions: {e}"))
+            ApiError::bad_request(format!(
+                "the body of the request could not be decoded as DeleteOptions: {e}"
+            ))
         })?;
         if let Some(p) = v.get("propagationPolicy").and_then(|p| p.as_str()) {
             opts.propagation = Some(p.to_string());
@@ -1126,7 +1285,10 @@ fn delete_options(req: &Request<'_>, body: &[u8]) -> ApiResult<DeleteOptions> {
         }
         if let Some(pre) = v.get("preconditions") {
             opts.uid = pre.get("uid").and_then(|u| u.as_str()).map(String::from);
-            opts.resource_version = pre.get("resourceVersion").and_then(|u| u.as_str()).map(String::from);
+            opts.resource_version = pre
+                .get("resourceVersion")
+                .and_then(|u| u.as_str())
+                .map(String::from);
         }
         if let Some(dr) = v.get("dryRun").and_then(|d| d.as_array())
             && dr.iter().any(|d| d == "All")
@@ -1140,7 +1302,9 @@ fn delete_options(req: &Request<'_>, body: &[u8]) -> ApiResult<DeleteOptions> {
         return Err(ApiError::invalid(
             &req.info,
             "",
-            format!("propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""),
+            format!(
+                "propagationPolicy: Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\""
+            ),
         ));
     }
     Ok(opts)
@@ -1160,7 +1324,9 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
                 return Err(ApiError::conflict(
                     &req.info,
                     name,
-                    &format!("Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}"),
+                    &format!(
+                        "Precondition failed: UID in precondition: {uid}, UID in object meta: {actual}"
+                    ),
                 ));
             }
         }
@@ -1170,7 +1336,10 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
             return Err(ApiError::conflict(
                 &req.info,
                 name,
-                &format!("Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}", kv.mod_revision),
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                    kv.mod_revision
+                ),
             ));
         }
         let key = key_for(req, name);
@@ -1190,12 +1359,25 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
             object::meta_mut(&mut next).insert("deletionTimestamp".into(), json!(object::now()));
             next["status"] = json!({"phase": "Terminating"});
             if opts.dry_run {
-                return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &present(&req.info, &next),
+                    &[],
+                ));
             }
-            match req.state.store.update(&key, encode(&next), kv.mod_revision).await {
+            match req
+                .state
+                .store
+                .update(&key, encode(&next), kv.mod_revision)
+                .await
+            {
                 Ok(w) => {
                     cache::set_resource_version(&mut next, w.mod_revision);
-                    return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                    return Ok(json_response(
+                        StatusCode::OK,
+                        &present(&req.info, &next),
+                        &[],
+                    ));
                 }
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
@@ -1211,33 +1393,58 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
             }
             meta.insert("finalizers".into(), json!(finalizers));
             if opts.dry_run || next == old {
-                return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &present(&req.info, &next),
+                    &[],
+                ));
             }
-            match req.state.store.update(&key, encode(&next), kv.mod_revision).await {
+            match req
+                .state
+                .store
+                .update(&key, encode(&next), kv.mod_revision)
+                .await
+            {
                 Ok(w) => {
                     cache::set_resource_version(&mut next, w.mod_revision);
-                    return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                    return Ok(json_response(
+                        StatusCode::OK,
+                        &present(&req.info, &next),
+                        &[],
+                    ));
                 }
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         if opts.dry_run {
-            return Ok(json_response(StatusCode::OK, &present(&req.info, &old), &[]));
+            return Ok(json_response(
+                StatusCode::OK,
+                &present(&req.info, &old),
+                &[],
+            ));
         }
         match req.state.store.delete(&key, Some(kv.mod_revision)).await {
             Ok(deleted) => {
                 let mut out = old.clone();
                 cache::set_resource_version(&mut out, deleted.mod_revision);
                 crate::server::after_write(req.state, &req.info, Some(&old), None).await;
-                return Ok(json_response(StatusCode::OK, &present(&req.info, &out), &[]));
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &present(&req.info, &out),
+                    &[],
+                ));
             }
             Err(StorageError::Conflict { .. }) => continue,
             Err(StorageError::NotFound { .. }) => return Err(ApiError::not_found(&req.info, name)),
             Err(e) => return Err(e.into()),
         }
     }
-    Err(ApiError::conflict(&req.info, name, "too many concurrent updates; try again"))
+    Err(ApiError::conflict(
+        &req.info,
+        name,
+        "too many concurrent updates; try again",
+    ))
 }
 
 async fn delete_collection(req: &Request<'_>, body: Bytes) -> ApiResult<Response> {
@@ -1265,5 +1472,9 @@ async fn delete_collection(req: &Request<'_>, body: Bytes) -> ApiResult<Response
         }
     }
     let meta = json!({"resourceVersion": rev.to_string()});
-    Ok(json_response(StatusCode::OK, &render(req, deleted, Some(meta)), &[]))
+    Ok(json_response(
+        StatusCode::OK,
+        &render(req, deleted, Some(meta)),
+        &[],
+    ))
 }

@@ -25,7 +25,11 @@ use crate::object;
 
 pub fn spawn(state: Arc<AppState>) {
     tokio::spawn(async move {
-        let mut rx = state.cache.snapshot_and_subscribe("/nonexistent/").1.receiver;
+        let mut rx = state
+            .cache
+            .snapshot_and_subscribe("/nonexistent/")
+            .1
+            .receiver;
         loop {
             // Wait for something that may need work, or the periodic safety net.
             let mut dirty = false;
@@ -88,7 +92,9 @@ async fn pass(state: &Arc<AppState>) -> Result<(), StorageError> {
         if !owners.is_empty()
             && !deleting
             && owners.iter().all(|o| {
-                o.get("uid").and_then(|u| u.as_str()).is_none_or(|u| !uids.contains(u))
+                o.get("uid")
+                    .and_then(|u| u.as_str())
+                    .is_none_or(|u| !uids.contains(u))
             })
         {
             debug!(key = %c.key, "garbage collecting a dependent whose owners are gone");
@@ -102,8 +108,13 @@ async fn pass(state: &Arc<AppState>) -> Result<(), StorageError> {
         if finalizers.iter().any(|f| f == "orphan") {
             for (key, _) in &deps {
                 modify(state, key, |d| {
-                    if let Some(refs) = d.pointer_mut("/metadata/ownerReferences").and_then(|r| r.as_array_mut()) {
-                        refs.retain(|r| r.get("uid").and_then(|u| u.as_str()) != Some(uid.as_str()));
+                    if let Some(refs) = d
+                        .pointer_mut("/metadata/ownerReferences")
+                        .and_then(|r| r.as_array_mut())
+                    {
+                        refs.retain(|r| {
+                            r.get("uid").and_then(|u| u.as_str()) != Some(uid.as_str())
+                        });
                         if refs.is_empty() {
                             object::meta_mut(d).remove("ownerReferences");
                         }
@@ -165,7 +176,11 @@ fn is_namespace_key(key: &str) -> bool {
 }
 
 /// Empty a terminating namespace, then let it go.
-async fn finish_namespace(state: &Arc<AppState>, key: &str, ns_obj: &Value) -> Result<(), StorageError> {
+async fn finish_namespace(
+    state: &Arc<AppState>,
+    key: &str,
+    ns_obj: &Value,
+) -> Result<(), StorageError> {
     let ns = object::name(ns_obj).to_string();
     let mut remaining = 0;
     for info in state.registry.all() {
@@ -190,13 +205,20 @@ async fn finish_namespace(state: &Arc<AppState>, key: &str, ns_obj: &Value) -> R
         let prefix = format!("{}{ns}/", info.storage_prefix());
         let page = state
             .store
-            .list(&flotilla_storage::ListOptions { prefix, revision: None, limit: Some(1), start_after: None })
+            .list(&flotilla_storage::ListOptions {
+                prefix,
+                revision: None,
+                limit: Some(1),
+                start_after: None,
+            })
             .await?;
         if !page.items.is_empty() {
             return Ok(());
         }
     }
-    let Some(kv) = state.store.get(key).await? else { return Ok(()) };
+    let Some(kv) = state.store.get(key).await? else {
+        return Ok(());
+    };
     match state.store.delete(key, Some(kv.mod_revision)).await {
         Ok(_) | Err(StorageError::NotFound { .. }) | Err(StorageError::Conflict { .. }) => Ok(()),
         Err(e) => Err(e),
@@ -206,7 +228,9 @@ async fn finish_namespace(state: &Arc<AppState>, key: &str, ns_obj: &Value) -> R
 /// Delete an object, or mark it for deletion if finalizers hold it.
 pub async fn delete_or_mark(state: &Arc<AppState>, key: &str) -> Result<(), StorageError> {
     for _ in 0..8 {
-        let Some(kv) = state.store.get(key).await? else { return Ok(()) };
+        let Some(kv) = state.store.get(key).await? else {
+            return Ok(());
+        };
         let obj = crate::cache::decode(&kv, kv.mod_revision);
         if object::finalizers(&obj).is_empty() {
             match state.store.delete(key, Some(kv.mod_revision)).await {
@@ -222,7 +246,11 @@ pub async fn delete_or_mark(state: &Arc<AppState>, key: &str) -> Result<(), Stor
         let meta = object::meta_mut(&mut next);
         meta.insert("deletionTimestamp".into(), json!(object::now()));
         meta.insert("deletionGracePeriodSeconds".into(), json!(0));
-        match state.store.update(key, encode(&next), kv.mod_revision).await {
+        match state
+            .store
+            .update(key, encode(&next), kv.mod_revision)
+            .await
+        {
             Ok(_) | Err(StorageError::NotFound { .. }) => return Ok(()),
             Err(StorageError::Conflict { .. }) => continue,
             Err(e) => return Err(e),
@@ -232,9 +260,15 @@ pub async fn delete_or_mark(state: &Arc<AppState>, key: &str) -> Result<(), Stor
 }
 
 /// Read-modify-write one stored object; gone objects are fine.
-async fn modify(state: &Arc<AppState>, key: &str, f: impl Fn(&mut Value)) -> Result<(), StorageError> {
+async fn modify(
+    state: &Arc<AppState>,
+    key: &str,
+    f: impl Fn(&mut Value),
+) -> Result<(), StorageError> {
     for _ in 0..8 {
-        let Some(kv) = state.store.get(key).await? else { return Ok(()) };
+        let Some(kv) = state.store.get(key).await? else {
+            return Ok(());
+        };
         let obj = crate::cache::decode(&kv, kv.mod_revision);
         let mut next = obj.clone();
         f(&mut next);
@@ -244,7 +278,10 @@ async fn modify(state: &Arc<AppState>, key: &str, f: impl Fn(&mut Value)) -> Res
         let result = if object::is_deleting(&next) && object::finalizers(&next).is_empty() {
             state.store.delete(key, Some(kv.mod_revision)).await
         } else {
-            state.store.update(key, encode(&next), kv.mod_revision).await
+            state
+                .store
+                .update(key, encode(&next), kv.mod_revision)
+                .await
         };
         match result {
             Ok(_) | Err(StorageError::NotFound { .. }) => return Ok(()),
@@ -255,7 +292,11 @@ async fn modify(state: &Arc<AppState>, key: &str, f: impl Fn(&mut Value)) -> Res
     Ok(())
 }
 
-async fn remove_finalizer(state: &Arc<AppState>, key: &str, finalizer: &str) -> Result<(), StorageError> {
+async fn remove_finalizer(
+    state: &Arc<AppState>,
+    key: &str,
+    finalizer: &str,
+) -> Result<(), StorageError> {
     modify(state, key, |obj| {
         let meta = object::meta_mut(obj);
         if let Some(f) = meta.get_mut("finalizers").and_then(|f| f.as_array_mut()) {
@@ -270,8 +311,14 @@ async fn remove_finalizer(state: &Arc<AppState>, key: &str, finalizer: &str) -> 
 
 /// A CRD went away: so do its custom resources.
 pub async fn delete_crd_instances(state: &Arc<AppState>, crd: &Value) {
-    let group = crd.pointer("/spec/group").and_then(|g| g.as_str()).unwrap_or("");
-    let plural = crd.pointer("/spec/names/plural").and_then(|g| g.as_str()).unwrap_or("");
+    let group = crd
+        .pointer("/spec/group")
+        .and_then(|g| g.as_str())
+        .unwrap_or("");
+    let plural = crd
+        .pointer("/spec/names/plural")
+        .and_then(|g| g.as_str())
+        .unwrap_or("");
     if group.is_empty() || plural.is_empty() {
         return;
     }

@@ -73,7 +73,10 @@ pub fn validation_schema(info: &ResourceInfo) -> Option<(Value, Arc<Map<String, 
                 Arc::clone(builtin_definitions()),
             ))
         }
-        SchemaSource::Crd(schema) => Some((crd_kind_schema(info, schema), Arc::clone(builtin_definitions()))),
+        SchemaSource::Crd(schema) => Some((
+            crd_kind_schema(info, schema),
+            Arc::clone(builtin_definitions()),
+        )),
         SchemaSource::None => None,
     }
 }
@@ -189,7 +192,9 @@ pub fn document(registry: &Registry, group: &str, version: &str) -> Option<Value
     let mut crd_schemas = Map::new();
     let mut paths = Map::new();
     for info in &resources {
-        let Some(name) = schema_name(info) else { continue };
+        let Some(name) = schema_name(info) else {
+            continue;
+        };
         if let SchemaSource::Crd(schema) = &info.schema {
             crd_schemas.insert(name.clone(), crd_kind_schema(info, schema));
             roots.push("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta".to_string());

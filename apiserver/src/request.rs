@@ -116,7 +116,10 @@ impl Query {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(|s| s.as_str()).filter(|s| !s.is_empty())
+        self.0
+            .get(key)
+            .map(|s| s.as_str())
+            .filter(|s| !s.is_empty())
     }
 
     pub fn flag(&self, key: &str) -> bool {
@@ -167,7 +170,10 @@ pub fn rendering(headers: &HeaderMap) -> Rendering {
         if params.iter().any(|p| *p == "as=Table") && (is_meta || params.len() > 1) {
             return Rendering::Table;
         }
-        if params.iter().any(|p| p.starts_with("as=PartialObjectMetadata")) {
+        if params
+            .iter()
+            .any(|p| p.starts_with("as=PartialObjectMetadata"))
+        {
             return Rendering::PartialMetadata;
         }
         if params.len() == 1 {
@@ -204,7 +210,13 @@ pub fn content_type(headers: &HeaderMap) -> String {
     headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|s| {
+            s.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 

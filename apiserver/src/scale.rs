@@ -42,17 +42,28 @@ fn selector_string(sel: &Value) -> String {
 fn to_scale(req: &Request<'_>, obj: &Value) -> Value {
     let spec = req.info.scale.as_ref().expect("scale subresource");
     let meta = obj.get("metadata").cloned().unwrap_or(json!({}));
-    let replicas = get_path(obj, &spec.spec_replicas_path).and_then(|v| v.as_i64()).unwrap_or(0);
-    let status_replicas = get_path(obj, &spec.status_replicas_path).and_then(|v| v.as_i64()).unwrap_or(0);
+    let replicas = get_path(obj, &spec.spec_replicas_path)
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
+    let status_replicas = get_path(obj, &spec.status_replicas_path)
+        .and_then(|v| v.as_i64())
+        .unwrap_or(0);
     let selector = match &spec.label_selector_path {
-        Some(p) if p == ".status.selector" && req.info.crd.is_none() => {
-            obj.pointer("/spec/selector").map(selector_string).unwrap_or_default()
-        }
+        Some(p) if p == ".status.selector" && req.info.crd.is_none() => obj
+            .pointer("/spec/selector")
+            .map(selector_string)
+            .unwrap_or_default(),
         Some(p) => get_path(obj, p).map(selector_string).unwrap_or_default(),
         None => String::new(),
     };
     let mut out_meta = json!({});
-    for f in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+    for f in [
+        "name",
+        "namespace",
+        "uid",
+        "resourceVersion",
+        "creationTimestamp",
+    ] {
         if let Some(v) = meta.get(f) {
             out_meta[f] = v.clone();
         }
@@ -69,8 +80,16 @@ fn to_scale(req: &Request<'_>, obj: &Value) -> Value {
 pub async fn handle(req: Request<'_>, method: Method, body: Body) -> ApiResult<Response> {
     let name = req.path.name.clone().ok_or_else(ApiError::not_found_path)?;
     let limit = req.state.options.max_body_bytes;
-    let body = axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::too_large(limit))?;
-    let spec_path = req.info.scale.as_ref().expect("scale").spec_replicas_path.clone();
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))?;
+    let spec_path = req
+        .info
+        .scale
+        .as_ref()
+        .expect("scale")
+        .spec_replicas_path
+        .clone();
     match method {
         Method::GET => {
             let (obj, _) = read(&req, &name).await?;
@@ -81,15 +100,26 @@ pub async fn handle(req: Request<'_>, method: Method, body: Body) -> ApiResult<R
             let input = if is_put {
                 parse_body(&req.headers, &body)?
             } else {
-                serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("the body of the request could not be decoded: {e}")))?
+                serde_json::from_slice(&body).map_err(|e| {
+                    ApiError::bad_request(format!(
+                        "the body of the request could not be decoded: {e}"
+                    ))
+                })?
             };
             let ct = content_type(&req.headers);
             let precondition = if is_put {
-                input.pointer("/metadata/resourceVersion").and_then(|v| v.as_str()).and_then(|v| v.parse().ok())
+                input
+                    .pointer("/metadata/resourceVersion")
+                    .and_then(|v| v.as_str())
+                    .and_then(|v| v.parse().ok())
             } else {
                 None
             };
-            let manager = req.query.get("fieldManager").unwrap_or("kubectl").to_string();
+            let manager = req
+                .query
+                .get("fieldManager")
+                .unwrap_or("kubectl")
+                .to_string();
             let response = write_update(&req, &name, precondition, Vec::new(), false, |old| {
                 let mut scale = to_scale(&req, old);
                 if is_put {
@@ -97,13 +127,21 @@ pub async fn handle(req: Request<'_>, method: Method, body: Body) -> ApiResult<R
                 } else if ct == "application/json-patch+json" {
                     let ops: json_patch::Patch = serde_json::from_value(input.clone())
                         .map_err(|e| ApiError::bad_request(e.to_string()))?;
-                    json_patch::patch(&mut scale, &ops).map_err(|e| ApiError::new(422, "Invalid", e.to_string()))?;
+                    json_patch::patch(&mut scale, &ops)
+                        .map_err(|e| ApiError::new(422, "Invalid", e.to_string()))?;
                 } else {
                     json_patch::merge(&mut scale, &input);
                 }
-                let replicas = scale.pointer("/spec/replicas").and_then(|r| r.as_i64()).unwrap_or(0);
+                let replicas = scale
+                    .pointer("/spec/replicas")
+                    .and_then(|r| r.as_i64())
+                    .unwrap_or(0);
                 if replicas < 0 {
-                    return Err(ApiError::invalid(&req.info, &name, "spec.replicas: Invalid value: must be greater than or equal to 0"));
+                    return Err(ApiError::invalid(
+                        &req.info,
+                        &name,
+                        "spec.replicas: Invalid value: must be greater than or equal to 0",
+                    ));
                 }
                 let mut next = old.clone();
                 set_path(&mut next, &spec_path, json!(replicas));
@@ -112,9 +150,16 @@ pub async fn handle(req: Request<'_>, method: Method, body: Body) -> ApiResult<R
             })
             .await?;
             // Answer with the Scale of what was written.
-            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.map_err(|e| ApiError::internal(e.to_string()))?;
-            let written: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
-            Ok(json_response(StatusCode::OK, &to_scale(&req, &written), &[]))
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .map_err(|e| ApiError::internal(e.to_string()))?;
+            let written: Value =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::internal(e.to_string()))?;
+            Ok(json_response(
+                StatusCode::OK,
+                &to_scale(&req, &written),
+                &[],
+            ))
         }
         _ => Err(ApiError::method_not_allowed(method.as_str(), &req.info)),
     }

@@ -23,7 +23,8 @@ use crate::request::{ApiPath, Query, parse_api_path, split_segments, wants_aggre
 use crate::{crd, discovery, handlers, lifecycle, openapi};
 
 /// Namespaces every cluster has.
-pub const SYSTEM_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
+pub const SYSTEM_NAMESPACES: &[&str] =
+    &["default", "kube-system", "kube-public", "kube-node-lease"];
 
 /// How the server runs.
 #[derive(Debug, Clone)]
@@ -53,7 +54,10 @@ pub struct ApiServer {
 impl ApiServer {
     /// Open the API over `store`: fill the watch cache, register stored CRDs, create the system
     /// namespaces, start background work.
-    pub async fn new(store: Arc<dyn Storage>, config: Config) -> Result<ApiServer, flotilla_storage::StorageError> {
+    pub async fn new(
+        store: Arc<dyn Storage>,
+        config: Config,
+    ) -> Result<ApiServer, flotilla_storage::StorageError> {
         let cache = WatchCache::start(Arc::clone(&store), config.watch_history).await?;
         let registry = Arc::new(Registry::new());
         let state = Arc::new(AppState {
@@ -62,9 +66,10 @@ impl ApiServer {
             cache,
             options: config.options.clone(),
         });
-        let (crds, _) = state
-            .cache
-            .list(&format!("/registry/apiextensions.k8s.io/customresourcedefinitions/"), None);
+        let (crds, _) = state.cache.list(
+            &format!("/registry/apiextensions.k8s.io/customresourcedefinitions/"),
+            None,
+        );
         for c in crds.iter() {
             register_crd(&state, &c.object);
         }
@@ -96,7 +101,10 @@ impl ApiServer {
     }
 }
 
-async fn ensure_namespace(state: &Arc<AppState>, name: &str) -> Result<(), flotilla_storage::StorageError> {
+async fn ensure_namespace(
+    state: &Arc<AppState>,
+    name: &str,
+) -> Result<(), flotilla_storage::StorageError> {
     let key = format!("/registry/core/namespaces/{name}");
     if state.store.get(&key).await?.is_some() {
         return Ok(());
@@ -145,12 +153,19 @@ fn spawn_compactor(state: Arc<AppState>, interval: Duration) {
 pub fn register_crd(state: &Arc<AppState>, crd_obj: &Value) {
     let name = crate::object::name(crd_obj).to_string();
     let (infos, preferred) = crd::resources(crd_obj);
-    state.registry.set_crd_resources(&name, infos, preferred.as_deref());
+    state
+        .registry
+        .set_crd_resources(&name, infos, preferred.as_deref());
 }
 
 /// Side effects of a successful write that must be visible before the client hears back: a
 /// CRD's resources are served as soon as its create returns.
-pub async fn after_write(state: &Arc<AppState>, info: &ResourceInfo, _old: Option<&Value>, new: Option<&Value>) {
+pub async fn after_write(
+    state: &Arc<AppState>,
+    info: &ResourceInfo,
+    _old: Option<&Value>,
+    new: Option<&Value>,
+) {
     if info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions" {
         match new {
             Some(obj) => register_crd(state, obj),
@@ -167,8 +182,10 @@ pub async fn after_write(state: &Arc<AppState>, info: &ResourceInfo, _old: Optio
 
 fn text(code: StatusCode, body: &'static str) -> Response {
     let mut resp = (code, body).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     resp
 }
 
@@ -199,14 +216,21 @@ async fn route(
 ) -> ApiResult<Response> {
     let path = uri.path();
     match path {
-        "/version" | "/version/" => return Ok(json_response(StatusCode::OK, &discovery::version(), &[])),
+        "/version" | "/version/" => {
+            return Ok(json_response(StatusCode::OK, &discovery::version(), &[]));
+        }
         "/healthz" | "/livez" | "/readyz" => return Ok(text(StatusCode::OK, "ok")),
         "/openapi/v3" | "/openapi/v3/" => {
-            return Ok(json_response(StatusCode::OK, &openapi::root(&state.registry), &[]));
+            return Ok(json_response(
+                StatusCode::OK,
+                &openapi::root(&state.registry),
+                &[],
+            ));
         }
         _ => {}
     }
-    if path.starts_with("/healthz/") || path.starts_with("/livez/") || path.starts_with("/readyz/") {
+    if path.starts_with("/healthz/") || path.starts_with("/livez/") || path.starts_with("/readyz/")
+    {
         return Ok(text(StatusCode::OK, "ok"));
     }
     if let Some(rest) = path.strip_prefix("/openapi/v3/") {
@@ -229,7 +253,9 @@ async fn route(
             if let Some(version) = wants_aggregated_discovery(&headers) {
                 let body = discovery::aggregated(&state.registry, legacy, version);
                 let mut resp = json_response(StatusCode::OK, &body, &[]);
-                let ct = format!("application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList");
+                let ct = format!(
+                    "application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+                );
                 if let Ok(v) = HeaderValue::from_str(&ct) {
                     resp.headers_mut().insert(header::CONTENT_TYPE, v);
                 }
@@ -245,16 +271,24 @@ async fn route(
         ApiPath::Group(group) => discovery::api_group(&state.registry, &group)
             .map(|b| json_response(StatusCode::OK, &b, &[]))
             .ok_or_else(ApiError::not_found_path),
-        ApiPath::GroupVersion { group, version } => discovery::resource_list(&state.registry, &group, &version)
-            .map(|b| json_response(StatusCode::OK, &b, &[]))
-            .ok_or_else(ApiError::not_found_path),
-        ApiPath::Resource { group, version, segments } => {
+        ApiPath::GroupVersion { group, version } => {
+            discovery::resource_list(&state.registry, &group, &version)
+                .map(|b| json_response(StatusCode::OK, &b, &[]))
+                .ok_or_else(ApiError::not_found_path)
+        }
+        ApiPath::Resource {
+            group,
+            version,
+            segments,
+        } => {
             if !state.registry.has_group_version(&group, &version) {
                 return Err(ApiError::not_found_path());
             }
             let registry = &state.registry;
             let rp = split_segments(&group, &version, &segments, |r| {
-                registry.get(&group, &version, r).is_some_and(|i| i.namespaced)
+                registry
+                    .get(&group, &version, r)
+                    .is_some_and(|i| i.namespaced)
             })
             .ok_or_else(ApiError::not_found_path)?;
             let info = state

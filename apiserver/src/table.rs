@@ -12,36 +12,44 @@ fn column(name: &str, type_: &str, format: &str, description: &str, priority: i6
 
 pub fn table(info: &ResourceInfo, objects: &[Value], include_object: &str) -> Value {
     let now = jiff::Timestamp::now();
-    let (columns, rows): (Vec<Value>, Vec<Vec<Value>>) =
-        if let Some(cols) = flotilla_machinery::printers::columns(&info.group, &info.kind) {
-            (
-                cols.iter()
-                    .map(|c| column(c.name, c.type_, c.format, c.description, c.priority as i64))
-                    .collect(),
-                objects
-                    .iter()
-                    .map(|o| flotilla_machinery::printers::row(&info.group, &info.kind, o, now))
-                    .collect(),
-            )
-        } else if !info.printer_columns.is_empty() {
-            custom_columns(&info.printer_columns, objects, now)
-        } else {
-            (
-                vec![
-                    column("Name", "string", "name", "Name must be unique within a namespace.", 0),
-                    column("Age", "date", "", "CreationTimestamp is a timestamp representing the server time when this object was created.", 0),
-                ],
-                objects
-                    .iter()
-                    .map(|o| {
-                        vec![
-                            json!(crate::object::name(o)),
-                            json!(age_of(o, now)),
-                        ]
-                    })
-                    .collect(),
-            )
-        };
+    let (columns, rows): (Vec<Value>, Vec<Vec<Value>>) = if let Some(cols) =
+        flotilla_machinery::printers::columns(&info.group, &info.kind)
+    {
+        (
+            cols.iter()
+                .map(|c| column(c.name, c.type_, c.format, c.description, c.priority as i64))
+                .collect(),
+            objects
+                .iter()
+                .map(|o| flotilla_machinery::printers::row(&info.group, &info.kind, o, now))
+                .collect(),
+        )
+    } else if !info.printer_columns.is_empty() {
+        custom_columns(&info.printer_columns, objects, now)
+    } else {
+        (
+            vec![
+                column(
+                    "Name",
+                    "string",
+                    "name",
+                    "Name must be unique within a namespace.",
+                    0,
+                ),
+                column(
+                    "Age",
+                    "date",
+                    "",
+                    "CreationTimestamp is a timestamp representing the server time when this object was created.",
+                    0,
+                ),
+            ],
+            objects
+                .iter()
+                .map(|o| vec![json!(crate::object::name(o)), json!(age_of(o, now))])
+                .collect(),
+        )
+    };
     let rows: Vec<Value> = rows
         .into_iter()
         .zip(objects)
@@ -68,9 +76,22 @@ fn age_of(obj: &Value, now: jiff::Timestamp) -> String {
     flotilla_machinery::printers::age(created, now)
 }
 
-fn custom_columns(cols: &[PrinterColumn], objects: &[Value], now: jiff::Timestamp) -> (Vec<Value>, Vec<Vec<Value>>) {
-    let mut defs = vec![column("Name", "string", "name", "Name must be unique within a namespace.", 0)];
-    defs.extend(cols.iter().map(|c| column(&c.name, &c.type_, &c.format, &c.description, c.priority)));
+fn custom_columns(
+    cols: &[PrinterColumn],
+    objects: &[Value],
+    now: jiff::Timestamp,
+) -> (Vec<Value>, Vec<Vec<Value>>) {
+    let mut defs = vec![column(
+        "Name",
+        "string",
+        "name",
+        "Name must be unique within a namespace.",
+        0,
+    )];
+    defs.extend(
+        cols.iter()
+            .map(|c| column(&c.name, &c.type_, &c.format, &c.description, c.priority)),
+    );
     let rows = objects
         .iter()
         .map(|obj| {
@@ -79,7 +100,9 @@ fn custom_columns(cols: &[PrinterColumn], objects: &[Value], now: jiff::Timestam
                 let v = json_path(obj, &c.json_path);
                 cells.push(match (c.type_.as_str(), v) {
                     (_, None) => Value::Null,
-                    ("date", Some(Value::String(s))) => json!(flotilla_machinery::printers::age(&s, now)),
+                    ("date", Some(Value::String(s))) => {
+                        json!(flotilla_machinery::printers::age(&s, now))
+                    }
                     (_, Some(v)) => v,
                 });
             }
@@ -92,14 +115,21 @@ fn custom_columns(cols: &[PrinterColumn], objects: &[Value], now: jiff::Timestam
 /// The subset of JSONPath that printer columns use: `.a.b`, `.a[0].b`, `.a[*].b` and
 /// `.a[?(@.type=="Ready")].status`.
 pub fn json_path(obj: &Value, path: &str) -> Option<Value> {
-    let path = path.trim().trim_start_matches('{').trim_end_matches('}').trim_start_matches('$');
+    let path = path
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches('$');
     let mut current = vec![obj.clone()];
     let mut rest = path;
     while !rest.is_empty() {
         if let Some(r) = rest.strip_prefix('.') {
             let end = r.find(['.', '[']).unwrap_or(r.len());
             let field = &r[..end];
-            current = current.iter().filter_map(|v| v.get(field).cloned()).collect();
+            current = current
+                .iter()
+                .filter_map(|v| v.get(field).cloned())
+                .collect();
             rest = &r[end..];
         } else if let Some(r) = rest.strip_prefix('[') {
             let end = r.find(']')?;
@@ -112,12 +142,17 @@ pub fn json_path(obj: &Value, path: &str) -> Option<Value> {
                     next.extend(items.iter().cloned());
                 } else if let Ok(i) = sel.parse::<usize>() {
                     next.extend(items.get(i).cloned());
-                } else if let Some(cond) = sel.strip_prefix("?(@.").and_then(|c| c.strip_suffix(')')) {
+                } else if let Some(cond) =
+                    sel.strip_prefix("?(@.").and_then(|c| c.strip_suffix(')'))
+                {
                     let (k, want) = cond.split_once("==")?;
                     let want = want.trim().trim_matches(|c| c == '"' || c == '\'');
-                    next.extend(items.iter().filter(|it| {
-                        it.get(k.trim()).and_then(|x| x.as_str()) == Some(want)
-                    }).cloned());
+                    next.extend(
+                        items
+                            .iter()
+                            .filter(|it| it.get(k.trim()).and_then(|x| x.as_str()) == Some(want))
+                            .cloned(),
+                    );
                 }
             }
             current = next;
@@ -128,6 +163,15 @@ pub fn json_path(obj: &Value, path: &str) -> Option<Value> {
     match current.len() {
         0 => None,
         1 => current.into_iter().next(),
-        _ => Some(json!(current.iter().map(|v| match v { Value::String(s) => s.clone(), o => o.to_string() }).collect::<Vec<_>>().join(","))),
+        _ => Some(json!(
+            current
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    o => o.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
     }
 }

@@ -64,18 +64,23 @@ impl Encoder {
             Rendering::PartialMetadata => ("meta.k8s.io/v1".into(), "PartialObjectMetadata".into()),
             Rendering::Table => (self.info.api_version(), self.info.kind.clone()),
         };
-        event_line("BOOKMARK", &json!({"kind": kind, "apiVersion": api_version, "metadata": meta}))
+        event_line(
+            "BOOKMARK",
+            &json!({"kind": kind, "apiVersion": api_version, "metadata": meta}),
+        )
     }
 }
 
 fn event_line(event_type: &str, object: &Value) -> Bytes {
-    let mut line = serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
+    let mut line =
+        serde_json::to_vec(&json!({"type": event_type, "object": object})).unwrap_or_default();
     line.push(b'\n');
     Bytes::from(line)
 }
 
 fn expired_line(requested: Revision, oldest: Revision) -> Bytes {
-    let status = ApiError::gone(format!("too old resource version: {requested} ({oldest})")).status();
+    let status =
+        ApiError::gone(format!("too old resource version: {requested} ({oldest})")).status();
     event_line("ERROR", &status)
 }
 
@@ -90,9 +95,10 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
     };
     let rv = req.query.get("resourceVersion").map(String::from);
     let cache = Arc::clone(&req.state.cache);
+    let mode = rendering(&req.headers);
     let mut encoder = Encoder {
         info: Arc::clone(&req.info),
-        rendering: rendering(&req.headers),
+        rendering: mode,
         first_table: true,
     };
     let bookmark_interval = req.state.options.bookmark_interval;
@@ -147,7 +153,7 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
                         let body = Body::from_stream(futures::stream::iter(
                             initial.into_iter().map(Ok::<_, std::io::Error>),
                         ));
-                        return Ok(stream_response(body));
+                        return Ok(stream_response(body, Rendering::Object));
                     }
                 }
             }
@@ -201,7 +207,7 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
     });
     let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
     let body = Body::from_stream(futures::StreamExt::map(stream, Ok::<_, std::io::Error>));
-    Ok(stream_response(body))
+    Ok(stream_response(body, mode))
 }
 
 fn encode_event(encoder: &mut Encoder, filter: &Filter, event: &CacheEvent) -> Option<Bytes> {
@@ -218,11 +224,15 @@ fn encode_event(encoder: &mut Encoder, filter: &Filter, event: &CacheEvent) -> O
     Some(encoder.line(kind, &event.object))
 }
 
-fn stream_response(body: Body) -> Response {
+fn stream_response(body: Body, mode: Rendering) -> Response {
     let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::OK;
+    let content_type = match mode {
+        Rendering::Table => "application/json;as=Table;v=v1;g=meta.k8s.io",
+        _ => "application/json",
+    };
     resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
     resp

@@ -62,6 +62,25 @@ fn deployment() -> Option<&'static TypeInfo> {
     for_kind("apps", "Deployment")
 }
 
+/// A CRD schema with a keyed list (`port`+`protocol`, protocol defaulted) and a set.
+fn widget_info() -> &'static TypeInfo {
+    static INFO: std::sync::OnceLock<TypeInfo> = std::sync::OnceLock::new();
+    INFO.get_or_init(|| {
+        crate::typeinfo::from_openapi_schema(&json!({
+            "type": "object",
+            "properties": {"spec": {"type": "object", "properties": {
+                "ports": {"type": "array", "x-kubernetes-list-type": "map",
+                    "x-kubernetes-list-map-keys": ["port", "protocol"],
+                    "items": {"type": "object", "properties": {
+                        "port": {"type": "integer"},
+                        "protocol": {"type": "string", "default": "TCP"},
+                        "name": {"type": "string"}}}},
+                "tags": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}}
+            }}}
+        }))
+    })
+}
+
 /// A Deployment config like `kubectl apply` sends.
 fn deploy(replicas: Option<i64>, containers: Value) -> Value {
     let mut spec = json!({
@@ -252,6 +271,8 @@ fn scenarios() {
                     ("kubectl", ".spec.replicas"),
                     // Same value: shared, not taken.
                     (CSA, ".spec.template.spec.containers[name=\"nginx\"].image"),
+                    // Regression: list items of struct type are members of Update sets too.
+                    (CSA, ".spec.template.spec.containers[name=\"nginx\"]"),
                     (
                         "kubectl",
                         ".spec.template.spec.containers[name=\"nginx\"].image",
@@ -409,6 +430,41 @@ fn scenarios() {
                 values: vec![("/spec/items", json!([3]))],
                 absent: vec!["/spec/size"],
                 owned: vec![("a", ".spec.items")],
+                ..Want::default()
+            },
+        },
+        Case {
+            name: "CRD schema with a map list merges per key",
+            info: Some(widget_info()),
+            steps: vec![
+                apply(
+                    "a",
+                    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                    "spec": {"ports": [{"port": 80}], "tags": ["x"]}}),
+                ),
+                apply(
+                    "b",
+                    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                    "spec": {"ports": [{"port": 81, "protocol": "UDP"}], "tags": ["y"]}}),
+                ),
+                apply(
+                    "a",
+                    json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+                    "spec": {"ports": [{"port": 80, "name": "http"}]}}),
+                ),
+            ],
+            want: Want {
+                values: vec![
+                    (
+                        "/spec/ports",
+                        json!([{"port": 80, "name": "http"}, {"port": 81, "protocol": "UDP"}]),
+                    ),
+                    ("/spec/tags", json!(["y"])),
+                ],
+                owned: vec![
+                    ("a", ".spec.ports[port=80,protocol=\"TCP\"].name"),
+                    ("b", ".spec.ports[port=81,protocol=\"UDP\"].protocol"),
+                ],
                 ..Want::default()
             },
         },
@@ -722,6 +778,16 @@ mod proptests {
 
     proptest! {
         #[test]
+        fn apply_is_idempotent(config in json_value()) {
+            let config = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": config});
+            let pod = for_kind("", "Pod");
+            if let Ok(once) = server_side_apply(None, &config, "a", false, pod, "t1") {
+                let twice = server_side_apply(Some(&once), &config, "a", false, pod, "t2");
+                prop_assert_eq!(Ok(once), twice);
+            }
+        }
+
+        #[test]
         fn random_objects_never_panic(live in json_value(), config in json_value(), force in any::<bool>()) {
             let wrap = |v: &Value| json!({"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": {"name": "x"}, "spec": {"template": {"spec": v.clone()}}, "other": v.clone()});
@@ -733,6 +799,7 @@ mod proptests {
                     let _ = server_side_apply(Some(l), c, "b", force, info, "t2");
                     let mut new = c.clone();
                     update_managed_fields(live_obj.as_ref(), &mut new, "u", Operation::Update, None, info, "t3");
+                    prop_assert!(managed_fields(&new).is_ok(), "unreadable managedFields written: {new}");
                     if let Some(old) = &live_obj {
                         let mut new = old.clone();
                         json_patch::merge(&mut new, c);

@@ -257,6 +257,8 @@ fn mark(
             if let Ok(Some(pes)) = elements(items, ty, path, false) {
                 for (pe, item) in pes.into_iter().zip(items) {
                     path.push(pe);
+                    // An item is always a member, even when its type is a struct.
+                    set.insert(path);
                     mark(item, ty.items(), path, set, skip_structs);
                     path.pop();
                 }

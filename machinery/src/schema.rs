@@ -583,10 +583,10 @@ fn default_node(x: &mut Value, s: &Value, depth: usize) {
                 if let Some(prop) = props.and_then(|p| p.get(k)) {
                     default_node(v, prop, depth + 1);
                 } else if let Some(a) = additional {
-                    if is_non_nullable_null(v, a) {
-                        if let Some(def) = default_of(a) {
-                            *v = def.clone();
-                        }
+                    if is_non_nullable_null(v, a)
+                        && let Some(def) = default_of(a)
+                    {
+                        *v = def.clone();
                     }
                     default_node(v, a, depth + 1);
                 }
@@ -595,10 +595,10 @@ fn default_node(x: &mut Value, s: &Value, depth: usize) {
         Value::Array(items) => {
             if let Some(item_schema) = s.get("items").filter(|i| i.is_object()) {
                 for v in items {
-                    if is_non_nullable_null(v, item_schema) {
-                        if let Some(def) = default_of(item_schema) {
-                            *v = def.clone();
-                        }
+                    if is_non_nullable_null(v, item_schema)
+                        && let Some(def) = default_of(item_schema)
+                    {
+                        *v = def.clone();
                     }
                     default_node(v, item_schema, depth + 1);
                 }
@@ -669,17 +669,17 @@ fn validate_node(
     if !check_type(value, s, path, errs) {
         return;
     }
-    if let Some(Value::Array(options)) = s.get("enum") {
-        if !options.iter().any(|o| json_eq(o, value)) {
-            let supported: Vec<String> = options
-                .iter()
-                .map(|o| match o {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect();
-            errs.push(FieldError::not_supported(path, value, &supported));
-        }
+    if let Some(Value::Array(options)) = s.get("enum")
+        && !options.iter().any(|o| json_eq(o, value))
+    {
+        let supported: Vec<String> = options
+            .iter()
+            .map(|o| match o {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect();
+        errs.push(FieldError::not_supported(path, value, &supported));
     }
     match value {
         Value::String(st) => validate_string(st, s, path, errs),
@@ -732,9 +732,9 @@ fn check_type(
             _ => None,
         };
         if let Some((lo, hi)) = range {
-            let out_of_range = if value.as_u64().is_some_and(|u| u > i64::MAX as u64) {
-                Some(format!("less than or equal to {hi:.0}"))
-            } else if n > hi {
+            // u64 values past i64::MAX round to exactly 2^63 as f64, so test them directly.
+            let too_big = value.as_u64().is_some_and(|u| u > i64::MAX as u64);
+            let out_of_range = if too_big || n > hi {
                 Some(format!("less than or equal to {hi:.0}"))
             } else if n < lo {
                 Some(format!("greater than or equal to {lo:.0}"))
@@ -756,22 +756,22 @@ fn check_type(
 
 fn validate_string(st: &str, s: &Map<String, Value>, path: &str, errs: &mut Vec<FieldError>) {
     let len = st.chars().count();
-    if let Some(max) = count_of(s, "maxLength") {
-        if len > max {
-            errs.push(FieldError::too_long(path, max));
-        }
+    if let Some(max) = count_of(s, "maxLength")
+        && len > max
+    {
+        errs.push(FieldError::too_long(path, max));
     }
-    if let Some(min) = count_of(s, "minLength") {
-        if len < min {
-            errs.push(FieldError::invalid(
-                path,
-                st,
-                &format!(
-                    "{} in body should be at least {min} chars long",
-                    msg_name(path)
-                ),
-            ));
-        }
+    if let Some(min) = count_of(s, "minLength")
+        && len < min
+    {
+        errs.push(FieldError::invalid(
+            path,
+            st,
+            &format!(
+                "{} in body should be at least {min} chars long",
+                msg_name(path)
+            ),
+        ));
     }
     if let Some(pattern) = s.get("pattern").and_then(Value::as_str) {
         match pattern_matches(pattern, st) {
@@ -841,13 +841,13 @@ fn validate_number(
             ));
         }
     }
-    if let Some(max) = number_of(s, "exclusiveMaximum") {
-        if f >= max {
-            fail(format!(
-                "{name} in body should be less than {}",
-                go_float(max)
-            ));
-        }
+    if let Some(max) = number_of(s, "exclusiveMaximum")
+        && f >= max
+    {
+        fail(format!(
+            "{name} in body should be less than {}",
+            go_float(max)
+        ));
     }
     if let Some(min) = number_of(s, "minimum") {
         if flag(s, "exclusiveMinimum") {
@@ -864,17 +864,17 @@ fn validate_number(
             ));
         }
     }
-    if let Some(min) = number_of(s, "exclusiveMinimum") {
-        if f <= min {
-            fail(format!(
-                "{name} in body should be greater than {}",
-                go_float(min)
-            ));
-        }
+    if let Some(min) = number_of(s, "exclusiveMinimum")
+        && f <= min
+    {
+        fail(format!(
+            "{name} in body should be greater than {}",
+            go_float(min)
+        ));
     }
     if let Some(m) = number_of(s, "multipleOf").filter(|m| *m > 0.0) {
         let ok = match (n.as_i64(), s.get("multipleOf").and_then(Value::as_i64)) {
-            (Some(a), Some(b)) if b != 0 => a % b == 0,
+            (Some(a), Some(b)) => a.checked_rem(b) == Some(0),
             _ => {
                 let q = f / m;
                 q.is_finite() && (q - q.round()).abs() < 1e-9
@@ -896,22 +896,22 @@ fn validate_array(
     depth: usize,
     errs: &mut Vec<FieldError>,
 ) {
-    if let Some(max) = count_of(s, "maxItems") {
-        if items.len() > max {
-            errs.push(FieldError::too_many(path, items.len(), max));
-        }
+    if let Some(max) = count_of(s, "maxItems")
+        && items.len() > max
+    {
+        errs.push(FieldError::too_many(path, items.len(), max));
     }
-    if let Some(min) = count_of(s, "minItems") {
-        if items.len() < min {
-            errs.push(FieldError::invalid_json(
-                path,
-                &Value::from(items.len()),
-                &format!(
-                    "{} in body should have at least {min} items",
-                    msg_name(path)
-                ),
-            ));
-        }
+    if let Some(min) = count_of(s, "minItems")
+        && items.len() < min
+    {
+        errs.push(FieldError::invalid_json(
+            path,
+            &Value::from(items.len()),
+            &format!(
+                "{} in body should have at least {min} items",
+                msg_name(path)
+            ),
+        ));
     }
     match s.get("x-kubernetes-list-type").and_then(Value::as_str) {
         Some("set") => {
@@ -974,22 +974,22 @@ fn validate_object(
             }
         }
     }
-    if let Some(max) = count_of(s, "maxProperties") {
-        if map.len() > max {
-            errs.push(FieldError::too_many(path, map.len(), max));
-        }
+    if let Some(max) = count_of(s, "maxProperties")
+        && map.len() > max
+    {
+        errs.push(FieldError::too_many(path, map.len(), max));
     }
-    if let Some(min) = count_of(s, "minProperties") {
-        if map.len() < min {
-            errs.push(FieldError::invalid_json(
-                path,
-                &Value::from(map.len()),
-                &format!(
-                    "{} in body should have at least {min} properties",
-                    msg_name(path)
-                ),
-            ));
-        }
+    if let Some(min) = count_of(s, "minProperties")
+        && map.len() < min
+    {
+        errs.push(FieldError::invalid_json(
+            path,
+            &Value::from(map.len()),
+            &format!(
+                "{} in body should have at least {min} properties",
+                msg_name(path)
+            ),
+        ));
     }
     if flag(s, EMBEDDED_RESOURCE) {
         validate_embedded_resource(map, path, errs);

@@ -2,6 +2,7 @@
 //! k8s-openapi types, and a Widget CRD schema exercising structural features.
 
 use super::*;
+use proptest::prelude::*;
 use serde_json::json;
 
 /// Definitions the way k8s-openapi's schemars impls come out: `$ref`s with sibling
@@ -920,4 +921,49 @@ fn crd_write_pipeline() {
         json!({"size": 2, "ports": [{"name": "h", "port": 80, "protocol": "TCP"}],
                "color": "red", "nested": {"inner": {"level": "deep"}}})
     );
+}
+
+fn arbitrary_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        "[a-z]{0,3}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        let keys = prop_oneof![
+            Just("spec".to_string()),
+            Just("metadata".to_string()),
+            Just("size".to_string()),
+            Just("ports".to_string()),
+            Just("template".to_string()),
+            Just("name".to_string()),
+            "[a-z]{1,3}",
+        ];
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::vec((keys, inner), 0..5)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    /// Whatever a client sends, none of the schema functions panic, and prune leaves nothing
+    /// that would be reported as unknown.
+    #[test]
+    fn schema_functions_never_panic(obj in arbitrary_json()) {
+        let schema = widget_schema();
+        let defs = deployment_defs();
+        let _ = unknown_fields(&obj, &json!({"$ref": "#/$defs/io.k8s.api.apps.v1.Deployment"}), &defs);
+        let _ = validate_structural(&obj, &schema);
+        let mut o = obj.clone();
+        apply_defaults(&mut o, &schema);
+        let _ = prune(&mut o, &schema);
+        prune_non_nullable_nulls(&mut o, &schema);
+        prop_assert!(unknown_fields_structural(&o, &schema).is_empty());
+        let _ = validate_structural(&o, &schema);
+    }
 }

@@ -1393,6 +1393,22 @@ mod tests {
             }
         }
 
+        /// Random strings rarely parse; sequences of the grammar's own tokens reach every branch
+        /// of the parser, and whatever parses must print back to itself.
+        #[test]
+        fn label_selector_token_soup(tokens in proptest::collection::vec(prop_oneof![
+            Just("a"), Just("b.c/d"), Just("in"), Just("notin"), Just("="), Just("=="),
+            Just("!="), Just("!"), Just("("), Just(")"), Just(","), Just(" "), Just("<"),
+            Just(">"), Just("1"), Just("-x"), Just("")
+        ], 0..12)) {
+            let s: String = tokens.concat();
+            if let Ok(sel) = LabelSelector::parse(&s) {
+                let printed = sel.to_string();
+                let reparsed = LabelSelector::parse(&printed);
+                prop_assert_eq!(reparsed.as_ref(), Ok(&sel), "input {:?}", s);
+            }
+        }
+
         #[test]
         fn field_selector_round_trips(terms in proptest::collection::vec(("[a-z.]{1,12}", any::<bool>(), "\\PC{0,10}"), 0..4)) {
             let sel = FieldSelector {

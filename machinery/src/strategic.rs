@@ -47,6 +47,11 @@ pub enum PatchError {
         path: String,
         found: &'static str,
     },
+    /// `$retainKeys` must name every field the same patch sets.
+    #[error(
+        "invalid $retainKeys at {path}: the patch sets {field:?} but $retainKeys does not list it; add it to $retainKeys"
+    )]
+    RetainKeysMissingField { path: String, field: String },
     /// An item of a merge-keyed list without its key.
     #[error(
         "list item {path} has no merge key {key:?}; every item of this list must set {key:?} (or the list must be sent with \"$patch\": \"replace\")"
@@ -217,7 +222,22 @@ fn merge_map(
                 });
             }
         };
-        original.retain(|k, _| keep.iter().any(|x| x.as_str() == Some(k.as_str())));
+        let kept = |k: &str| keep.iter().any(|x| x.as_str() == Some(k));
+        // Like Go: a patch that sets a field its own $retainKeys would drop is contradictory.
+        if let Some((field, _)) = patch.iter().find(|(k, v)| {
+            !v.is_null()
+                && k.as_str() != DIRECTIVE
+                && k.as_str() != RETAIN_KEYS
+                && !k.starts_with(SET_ELEMENT_ORDER)
+                && !k.starts_with(DELETE_FROM_PRIMITIVE_LIST)
+                && !kept(k)
+        }) {
+            return Err(PatchError::RetainKeysMissingField {
+                path: at.render(),
+                field: field.clone(),
+            });
+        }
+        original.retain(|k, _| kept(k));
     }
 
     // `$setElementOrder/<list>` first: it merges its list (if patched) and fixes the order, and
@@ -367,6 +387,16 @@ fn validate_order(
         .iter()
         .filter(|item| item.get(DIRECTIVE).is_none())
         .collect();
+    if let Some(key) = merge_key
+        && let Some(i) = patch
+            .iter()
+            .position(|item| item.get(DIRECTIVE).is_none() && item.get(key).is_none())
+    {
+        return Err(PatchError::MissingMergeKey {
+            path: at.index(i).render(),
+            key: key.to_string(),
+        });
+    }
     let (mut p, mut o) = (0, 0);
     while p < items.len() && o < order.len() {
         if ident(items[p], merge_key) == ident(&order[o], merge_key) {
@@ -792,8 +822,20 @@ mod tests {
                 )],
             },
             Case {
-                name: "new item without setElementOrder is appended",
+                // Go's mergeSortedSlice puts a patch item before a server-only item unless both
+                // are in the live list; kustomize documents the same "prepend" behaviour.
+                name: "new item without setElementOrder goes first, like kube-apiserver",
                 patch: json!({"spec": {"template": {"spec": {"containers": [{"name": "side", "image": "b"}]}}}}),
+                expect: vec![
+                    ("/spec/template/spec/containers/0/name", json!("side")),
+                    ("/spec/template/spec/containers/1/name", json!("nginx")),
+                ],
+            },
+            Case {
+                name: "new item with setElementOrder is placed where the order says",
+                patch: json!({"spec": {"template": {"spec": {
+                    "$setElementOrder/containers": [{"name": "nginx"}, {"name": "side"}],
+                    "containers": [{"name": "side", "image": "b"}]}}}}),
                 expect: vec![
                     ("/spec/template/spec/containers/0/name", json!("nginx")),
                     ("/spec/template/spec/containers/1/name", json!("side")),
@@ -805,7 +847,7 @@ mod tests {
                     {"name": "nginx", "ports": [{"containerPort": 443}]}]}}}}),
                 expect: vec![(
                     "/spec/template/spec/containers/0/ports",
-                    json!([{"containerPort": 80, "protocol": "TCP"}, {"containerPort": 443}]),
+                    json!([{"containerPort": 443}, {"containerPort": 80, "protocol": "TCP"}]),
                 )],
             },
             Case {
@@ -814,7 +856,7 @@ mod tests {
                     {"name": "new", "env": [{"name": "X", "value": "1"}, {"name": "Y", "$patch": "delete"}],
                      "resources": {"$patch": "replace", "limits": {"cpu": "1"}}, "args": null}]}}}}),
                 expect: vec![(
-                    "/spec/template/spec/containers/1",
+                    "/spec/template/spec/containers/0",
                     json!({"name": "new", "env": [{"name": "X", "value": "1"}], "resources": {"limits": {"cpu": "1"}}}),
                 )],
             },
@@ -907,6 +949,12 @@ mod tests {
                 name: "retainKeys not a list",
                 patch: json!({"spec": {"strategy": {"$retainKeys": "type"}}}),
                 want: "$retainKeys at .spec.strategy must be a list, got string",
+            },
+            Case {
+                name: "retainKeys contradicts the patch",
+                patch: json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "RollingUpdate",
+                    "rollingUpdate": {"maxSurge": 1}}}}),
+                want: "the patch sets \"rollingUpdate\" but $retainKeys does not list it",
             },
             Case {
                 name: "patch not an object",

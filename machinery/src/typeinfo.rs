@@ -336,396 +336,205 @@ type Fields = &'static [(&'static str, Decl)];
 /// Go type name → declared fields. Every kind's root type also gets `metadata: ObjectMeta`.
 /// Source: the `patchStrategy`/`patchMergeKey` tags and `+listType`/`+listMapKey`/`+structType`/
 /// `+mapType` markers of k8s.io/api v0.33.
+#[rustfmt::skip]
 const TYPES: &[(&str, Fields)] = &[
-    (
-        "ObjectMeta",
-        &[
-            ("labels", MAP),
-            ("annotations", MAP),
-            ("ownerReferences", keyed("", "uid")),
-            ("finalizers", MERGE_SET),
-            ("managedFields", ATOMIC_LIST),
-        ],
-    ),
+    ("ObjectMeta", &[
+        ("labels", MAP),
+        ("annotations", MAP),
+        ("ownerReferences", keyed("", "uid")),
+        ("finalizers", MERGE_SET),
+        ("managedFields", ATOMIC_LIST),
+    ]),
     ("Conditions", &[("conditions", CONDITIONS)]),
     // --- pods -----------------------------------------------------------------------------
-    (
-        "PodTemplateSpec",
-        &[("metadata", st("ObjectMeta")), ("spec", st("PodSpec"))],
-    ),
-    (
-        "PodSpec",
-        &[
-            ("volumes", keyed_retain("", "name")),
-            ("initContainers", keyed("Container", "name")),
-            ("containers", keyed("Container", "name")),
-            ("ephemeralContainers", keyed("Container", "name")),
-            ("imagePullSecrets", keyed("", "name")),
-            ("hostAliases", keyed("", "ip")),
-            ("tolerations", ATOMIC_LIST),
-            ("readinessGates", ATOMIC_LIST),
-            (
-                "topologySpreadConstraints",
-                keyed_ssa("", "topologyKey", &["topologyKey", "whenUnsatisfiable"]),
-            ),
-            ("schedulingGates", keyed("", "name")),
-            ("resourceClaims", keyed_retain("", "name")),
-            ("nodeSelector", ATOMIC_MAP),
-            ("overhead", MAP),
-            ("affinity", st("Affinity")),
-            ("securityContext", st("PodSecurityContext")),
-            ("dnsConfig", st("PodDNSConfig")),
-        ],
-    ),
-    (
-        "Container",
-        &[
-            (
-                "ports",
-                keyed_ssa("", "containerPort", &["containerPort", "protocol"]),
-            ),
-            ("env", keyed("", "name")),
-            ("envFrom", ATOMIC_LIST),
-            ("volumeMounts", keyed("", "mountPath")),
-            ("volumeDevices", keyed("", "devicePath")),
-            ("command", ATOMIC_LIST),
-            ("args", ATOMIC_LIST),
-            ("resizePolicy", ATOMIC_LIST),
-            ("resources", st("ResourceRequirements")),
-        ],
-    ),
-    (
-        "ResourceRequirements",
-        &[
-            ("limits", MAP),
-            ("requests", MAP),
-            ("claims", ssa_keyed(&["name"])),
-        ],
-    ),
-    (
-        "Affinity",
-        &[
-            ("nodeAffinity", st("NodeAffinity")),
-            ("podAffinity", st("PodAffinity")),
-            ("podAntiAffinity", st("PodAffinity")),
-        ],
-    ),
-    (
-        "NodeAffinity",
-        &[
-            (
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                ATOMIC_STRUCT,
-            ),
-            (
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                ATOMIC_LIST,
-            ),
-        ],
-    ),
-    (
-        "PodAffinity",
-        &[
-            (
-                "requiredDuringSchedulingIgnoredDuringExecution",
-                ATOMIC_LIST,
-            ),
-            (
-                "preferredDuringSchedulingIgnoredDuringExecution",
-                ATOMIC_LIST,
-            ),
-        ],
-    ),
-    (
-        "PodSecurityContext",
-        &[
-            ("supplementalGroups", ATOMIC_LIST),
-            ("sysctls", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "PodDNSConfig",
-        &[
-            ("nameservers", ATOMIC_LIST),
-            ("searches", ATOMIC_LIST),
-            ("options", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "PodStatus",
-        &[
-            ("conditions", CONDITIONS),
-            ("podIPs", smp_keyed_atomic("ip")),
-            ("hostIPs", smp_keyed_atomic("ip")),
-            ("containerStatuses", ATOMIC_LIST),
-            ("initContainerStatuses", ATOMIC_LIST),
-            ("ephemeralContainerStatuses", ATOMIC_LIST),
-            ("resourceClaimStatuses", keyed_retain("", "name")),
-        ],
-    ),
-    (
-        "Pod",
-        &[("spec", st("PodSpec")), ("status", st("PodStatus"))],
-    ),
+    ("PodTemplateSpec", &[("metadata", st("ObjectMeta")), ("spec", st("PodSpec"))]),
+    ("PodSpec", &[
+        ("volumes", keyed_retain("", "name")),
+        ("initContainers", keyed("Container", "name")),
+        ("containers", keyed("Container", "name")),
+        ("ephemeralContainers", keyed("Container", "name")),
+        ("imagePullSecrets", keyed("", "name")),
+        ("hostAliases", keyed("", "ip")),
+        ("tolerations", ATOMIC_LIST),
+        ("readinessGates", ATOMIC_LIST),
+        ("topologySpreadConstraints", keyed_ssa("", "topologyKey", &["topologyKey", "whenUnsatisfiable"])),
+        ("schedulingGates", keyed("", "name")),
+        ("resourceClaims", keyed_retain("", "name")),
+        ("nodeSelector", ATOMIC_MAP),
+        ("overhead", MAP),
+        ("affinity", st("Affinity")),
+        ("securityContext", st("PodSecurityContext")),
+        ("dnsConfig", st("PodDNSConfig")),
+    ]),
+    ("Container", &[
+        ("ports", keyed_ssa("", "containerPort", &["containerPort", "protocol"])),
+        ("env", keyed("", "name")),
+        ("envFrom", ATOMIC_LIST),
+        ("volumeMounts", keyed("", "mountPath")),
+        ("volumeDevices", keyed("", "devicePath")),
+        ("command", ATOMIC_LIST),
+        ("args", ATOMIC_LIST),
+        ("resizePolicy", ATOMIC_LIST),
+        ("resources", st("ResourceRequirements")),
+    ]),
+    ("ResourceRequirements", &[
+        ("limits", MAP),
+        ("requests", MAP),
+        ("claims", ssa_keyed(&["name"])),
+    ]),
+    ("Affinity", &[
+        ("nodeAffinity", st("NodeAffinity")),
+        ("podAffinity", st("PodAffinity")),
+        ("podAntiAffinity", st("PodAffinity")),
+    ]),
+    ("NodeAffinity", &[
+        ("requiredDuringSchedulingIgnoredDuringExecution", ATOMIC_STRUCT),
+        ("preferredDuringSchedulingIgnoredDuringExecution", ATOMIC_LIST),
+    ]),
+    ("PodAffinity", &[
+        ("requiredDuringSchedulingIgnoredDuringExecution", ATOMIC_LIST),
+        ("preferredDuringSchedulingIgnoredDuringExecution", ATOMIC_LIST),
+    ]),
+    ("PodSecurityContext", &[("supplementalGroups", ATOMIC_LIST), ("sysctls", ATOMIC_LIST)]),
+    ("PodDNSConfig", &[
+        ("nameservers", ATOMIC_LIST),
+        ("searches", ATOMIC_LIST),
+        ("options", ATOMIC_LIST),
+    ]),
+    ("PodStatus", &[
+        ("conditions", CONDITIONS),
+        ("podIPs", smp_keyed_atomic("ip")),
+        ("hostIPs", smp_keyed_atomic("ip")),
+        ("containerStatuses", ATOMIC_LIST),
+        ("initContainerStatuses", ATOMIC_LIST),
+        ("ephemeralContainerStatuses", ATOMIC_LIST),
+        ("resourceClaimStatuses", keyed_retain("", "name")),
+    ]),
+    ("Pod", &[("spec", st("PodSpec")), ("status", st("PodStatus"))]),
     ("PodTemplate", &[("template", st("PodTemplateSpec"))]),
     // --- workloads ------------------------------------------------------------------------
-    (
-        "DeploymentSpec",
-        &[
-            ("selector", ATOMIC_STRUCT),
-            ("template", st("PodTemplateSpec")),
-            ("strategy", RETAIN_STRUCT),
-        ],
-    ),
-    (
-        "Deployment",
-        &[("spec", st("DeploymentSpec")), ("status", st("Conditions"))],
-    ),
-    (
-        "ReplicaSetSpec",
-        &[
-            ("selector", ATOMIC_STRUCT),
-            ("template", st("PodTemplateSpec")),
-        ],
-    ),
-    (
-        "ReplicaSet",
-        &[("spec", st("ReplicaSetSpec")), ("status", st("Conditions"))],
-    ),
-    (
-        "DaemonSet",
-        &[("spec", st("ReplicaSetSpec")), ("status", st("Conditions"))],
-    ),
-    (
-        "StatefulSetSpec",
-        &[
-            ("selector", ATOMIC_STRUCT),
-            ("template", st("PodTemplateSpec")),
-            ("volumeClaimTemplates", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "StatefulSet",
-        &[
-            ("spec", st("StatefulSetSpec")),
-            ("status", st("Conditions")),
-        ],
-    ),
-    (
-        "ReplicationControllerSpec",
-        &[
-            ("selector", ATOMIC_MAP),
-            ("template", st("PodTemplateSpec")),
-        ],
-    ),
-    (
-        "ReplicationController",
-        &[
-            ("spec", st("ReplicationControllerSpec")),
-            ("status", st("Conditions")),
-        ],
-    ),
-    (
-        "JobSpec",
-        &[
-            ("selector", ATOMIC_STRUCT),
-            ("template", st("PodTemplateSpec")),
-            ("podFailurePolicy", st("PodFailurePolicy")),
-        ],
-    ),
+    ("DeploymentSpec", &[
+        ("selector", ATOMIC_STRUCT),
+        ("template", st("PodTemplateSpec")),
+        ("strategy", RETAIN_STRUCT),
+    ]),
+    ("Deployment", &[("spec", st("DeploymentSpec")), ("status", st("Conditions"))]),
+    ("ReplicaSetSpec", &[("selector", ATOMIC_STRUCT), ("template", st("PodTemplateSpec"))]),
+    ("ReplicaSet", &[("spec", st("ReplicaSetSpec")), ("status", st("Conditions"))]),
+    ("DaemonSet", &[("spec", st("ReplicaSetSpec")), ("status", st("Conditions"))]),
+    ("StatefulSetSpec", &[
+        ("selector", ATOMIC_STRUCT),
+        ("template", st("PodTemplateSpec")),
+        ("volumeClaimTemplates", ATOMIC_LIST),
+    ]),
+    ("StatefulSet", &[("spec", st("StatefulSetSpec")), ("status", st("Conditions"))]),
+    ("ReplicationControllerSpec", &[("selector", ATOMIC_MAP), ("template", st("PodTemplateSpec"))]),
+    ("ReplicationController", &[
+        ("spec", st("ReplicationControllerSpec")),
+        ("status", st("Conditions")),
+    ]),
+    ("JobSpec", &[
+        ("selector", ATOMIC_STRUCT),
+        ("template", st("PodTemplateSpec")),
+        ("podFailurePolicy", st("PodFailurePolicy")),
+    ]),
     ("PodFailurePolicy", &[("rules", ATOMIC_LIST)]),
     // Job conditions merge by type in SMP but are `+listType=atomic`.
     ("JobStatus", &[("conditions", smp_keyed_atomic("type"))]),
-    (
-        "Job",
-        &[("spec", st("JobSpec")), ("status", st("JobStatus"))],
-    ),
-    (
-        "JobTemplateSpec",
-        &[("metadata", st("ObjectMeta")), ("spec", st("JobSpec"))],
-    ),
+    ("Job", &[("spec", st("JobSpec")), ("status", st("JobStatus"))]),
+    ("JobTemplateSpec", &[("metadata", st("ObjectMeta")), ("spec", st("JobSpec"))]),
     ("CronJobSpec", &[("jobTemplate", st("JobTemplateSpec"))]),
     ("CronJobStatus", &[("active", ATOMIC_LIST)]),
-    (
-        "CronJob",
-        &[("spec", st("CronJobSpec")), ("status", st("CronJobStatus"))],
-    ),
+    ("CronJob", &[("spec", st("CronJobSpec")), ("status", st("CronJobStatus"))]),
     // --- services and networking ------------------------------------------------------------
-    (
-        "ServiceSpec",
-        &[
-            ("ports", keyed_ssa("", "port", &["port", "protocol"])),
-            ("selector", ATOMIC_MAP),
-            ("clusterIPs", ATOMIC_LIST),
-            ("externalIPs", ATOMIC_LIST),
-            ("ipFamilies", ATOMIC_LIST),
-            ("loadBalancerSourceRanges", ATOMIC_LIST),
-        ],
-    ),
+    ("ServiceSpec", &[
+        ("ports", keyed_ssa("", "port", &["port", "protocol"])),
+        ("selector", ATOMIC_MAP),
+        ("clusterIPs", ATOMIC_LIST),
+        ("externalIPs", ATOMIC_LIST),
+        ("ipFamilies", ATOMIC_LIST),
+        ("loadBalancerSourceRanges", ATOMIC_LIST),
+    ]),
     ("LoadBalancerStatus", &[("ingress", ATOMIC_LIST)]),
-    (
-        "ServiceStatus",
-        &[
-            ("conditions", CONDITIONS),
-            ("loadBalancer", st("LoadBalancerStatus")),
-        ],
-    ),
-    (
-        "Service",
-        &[("spec", st("ServiceSpec")), ("status", st("ServiceStatus"))],
-    ),
-    ("EndpointsKind", &[("subsets", ATOMIC_LIST)]),
-    (
-        "EndpointSlice",
-        &[("endpoints", ATOMIC_LIST), ("ports", ATOMIC_LIST)],
-    ),
-    (
-        "IngressSpec",
-        &[("rules", ATOMIC_LIST), ("tls", ATOMIC_LIST)],
-    ),
-    (
-        "IngressStatus",
-        &[("loadBalancer", st("LoadBalancerStatus"))],
-    ),
-    (
-        "Ingress",
-        &[("spec", st("IngressSpec")), ("status", st("IngressStatus"))],
-    ),
-    (
-        "NetworkPolicySpec",
-        &[
-            ("podSelector", ATOMIC_STRUCT),
-            ("ingress", ATOMIC_LIST),
-            ("egress", ATOMIC_LIST),
-            ("policyTypes", ATOMIC_LIST),
-        ],
-    ),
+    ("ServiceStatus", &[("conditions", CONDITIONS), ("loadBalancer", st("LoadBalancerStatus"))]),
+    ("Service", &[("spec", st("ServiceSpec")), ("status", st("ServiceStatus"))]),
+    ("Endpoints", &[("subsets", ATOMIC_LIST)]),
+    ("EndpointSlice", &[("endpoints", ATOMIC_LIST), ("ports", ATOMIC_LIST)]),
+    ("IngressSpec", &[("rules", ATOMIC_LIST), ("tls", ATOMIC_LIST)]),
+    ("IngressStatus", &[("loadBalancer", st("LoadBalancerStatus"))]),
+    ("Ingress", &[("spec", st("IngressSpec")), ("status", st("IngressStatus"))]),
+    ("NetworkPolicySpec", &[
+        ("podSelector", ATOMIC_STRUCT),
+        ("ingress", ATOMIC_LIST),
+        ("egress", ATOMIC_LIST),
+        ("policyTypes", ATOMIC_LIST),
+    ]),
     ("NetworkPolicy", &[("spec", st("NetworkPolicySpec"))]),
     // --- config and storage -----------------------------------------------------------------
     ("ConfigMap", &[("data", MAP), ("binaryData", MAP)]),
     ("Secret", &[("data", MAP), ("stringData", MAP)]),
-    (
-        "ServiceAccount",
-        &[
-            ("secrets", keyed("", "name")),
-            ("imagePullSecrets", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "PersistentVolumeClaimSpec",
-        &[("accessModes", ATOMIC_LIST), ("selector", ATOMIC_STRUCT)],
-    ),
-    (
-        "PersistentVolumeClaimStatus",
-        &[
-            ("conditions", CONDITIONS),
-            ("accessModes", ATOMIC_LIST),
-            ("capacity", MAP),
-        ],
-    ),
-    (
-        "PersistentVolumeClaim",
-        &[
-            ("spec", st("PersistentVolumeClaimSpec")),
-            ("status", st("PersistentVolumeClaimStatus")),
-        ],
-    ),
-    (
-        "PersistentVolumeSpec",
-        &[
-            ("accessModes", ATOMIC_LIST),
-            ("mountOptions", ATOMIC_LIST),
-            ("claimRef", ATOMIC_STRUCT),
-            ("capacity", MAP),
-        ],
-    ),
+    ("ServiceAccount", &[("secrets", keyed("", "name")), ("imagePullSecrets", ATOMIC_LIST)]),
+    ("PersistentVolumeClaimSpec", &[("accessModes", ATOMIC_LIST), ("selector", ATOMIC_STRUCT)]),
+    ("PersistentVolumeClaimStatus", &[
+        ("conditions", CONDITIONS),
+        ("accessModes", ATOMIC_LIST),
+        ("capacity", MAP),
+    ]),
+    ("PersistentVolumeClaim", &[
+        ("spec", st("PersistentVolumeClaimSpec")),
+        ("status", st("PersistentVolumeClaimStatus")),
+    ]),
+    ("PersistentVolumeSpec", &[
+        ("accessModes", ATOMIC_LIST),
+        ("mountOptions", ATOMIC_LIST),
+        ("claimRef", ATOMIC_STRUCT),
+        ("capacity", MAP),
+    ]),
     ("PersistentVolume", &[("spec", st("PersistentVolumeSpec"))]),
-    (
-        "StorageClass",
-        &[
-            ("parameters", MAP),
-            ("mountOptions", ATOMIC_LIST),
-            ("allowedTopologies", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "ResourceQuotaSpec",
-        &[("hard", MAP), ("scopes", ATOMIC_LIST)],
-    ),
+    ("StorageClass", &[
+        ("parameters", MAP),
+        ("mountOptions", ATOMIC_LIST),
+        ("allowedTopologies", ATOMIC_LIST),
+    ]),
+    ("ResourceQuotaSpec", &[("hard", MAP), ("scopes", ATOMIC_LIST)]),
     ("ResourceQuotaStatus", &[("hard", MAP), ("used", MAP)]),
-    (
-        "ResourceQuota",
-        &[
-            ("spec", st("ResourceQuotaSpec")),
-            ("status", st("ResourceQuotaStatus")),
-        ],
-    ),
+    ("ResourceQuota", &[("spec", st("ResourceQuotaSpec")), ("status", st("ResourceQuotaStatus"))]),
     ("LimitRangeSpec", &[("limits", ATOMIC_LIST)]),
     ("LimitRange", &[("spec", st("LimitRangeSpec"))]),
     // --- cluster --------------------------------------------------------------------------
-    (
-        "NodeSpec",
-        &[("taints", ATOMIC_LIST), ("podCIDRs", MERGE_SET)],
-    ),
-    (
-        "NodeStatus",
-        &[
-            ("conditions", CONDITIONS),
-            ("addresses", keyed("", "type")),
-            ("capacity", MAP),
-            ("allocatable", MAP),
-            ("images", ATOMIC_LIST),
-            ("volumesInUse", ATOMIC_LIST),
-            ("volumesAttached", ATOMIC_LIST),
-        ],
-    ),
-    (
-        "Node",
-        &[("spec", st("NodeSpec")), ("status", st("NodeStatus"))],
-    ),
+    ("NodeSpec", &[("taints", ATOMIC_LIST), ("podCIDRs", MERGE_SET)]),
+    ("NodeStatus", &[
+        ("conditions", CONDITIONS),
+        ("addresses", keyed("", "type")),
+        ("capacity", MAP),
+        ("allocatable", MAP),
+        ("images", ATOMIC_LIST),
+        ("volumesInUse", ATOMIC_LIST),
+        ("volumesAttached", ATOMIC_LIST),
+    ]),
+    ("Node", &[("spec", st("NodeSpec")), ("status", st("NodeStatus"))]),
     ("NamespaceSpec", &[("finalizers", ATOMIC_LIST)]),
-    (
-        "Namespace",
-        &[("spec", st("NamespaceSpec")), ("status", st("Conditions"))],
-    ),
+    ("Namespace", &[("spec", st("NamespaceSpec")), ("status", st("Conditions"))]),
     // --- RBAC -----------------------------------------------------------------------------
     ("Role", &[("rules", ATOMIC_LIST)]),
     ("AggregationRule", &[("clusterRoleSelectors", ATOMIC_LIST)]),
-    (
-        "ClusterRole",
-        &[
-            ("rules", ATOMIC_LIST),
-            ("aggregationRule", st("AggregationRule")),
-        ],
-    ),
-    (
-        "RoleBinding",
-        &[("subjects", ATOMIC_LIST), ("roleRef", ATOMIC_STRUCT)],
-    ),
+    ("ClusterRole", &[("rules", ATOMIC_LIST), ("aggregationRule", st("AggregationRule"))]),
+    ("RoleBinding", &[("subjects", ATOMIC_LIST), ("roleRef", ATOMIC_STRUCT)]),
     // --- policy, autoscaling, extensions ----------------------------------------------------
     ("PodDisruptionBudgetSpec", &[("selector", ATOMIC_STRUCT)]),
-    (
-        "PodDisruptionBudget",
-        &[
-            ("spec", st("PodDisruptionBudgetSpec")),
-            ("status", st("Conditions")),
-        ],
-    ),
-    (
-        "HorizontalPodAutoscalerSpec",
-        &[("metrics", ATOMIC_LIST), ("scaleTargetRef", ATOMIC_STRUCT)],
-    ),
-    (
-        "HorizontalPodAutoscalerStatus",
-        &[("conditions", CONDITIONS), ("currentMetrics", ATOMIC_LIST)],
-    ),
-    (
-        "HorizontalPodAutoscaler",
-        &[
-            ("spec", st("HorizontalPodAutoscalerSpec")),
-            ("status", st("HorizontalPodAutoscalerStatus")),
-        ],
-    ),
+    ("PodDisruptionBudget", &[
+        ("spec", st("PodDisruptionBudgetSpec")),
+        ("status", st("Conditions")),
+    ]),
+    ("HorizontalPodAutoscalerSpec", &[("metrics", ATOMIC_LIST), ("scaleTargetRef", ATOMIC_STRUCT)]),
+    ("HorizontalPodAutoscalerStatus", &[
+        ("conditions", CONDITIONS),
+        ("currentMetrics", ATOMIC_LIST),
+    ]),
+    ("HorizontalPodAutoscaler", &[
+        ("spec", st("HorizontalPodAutoscalerSpec")),
+        ("status", st("HorizontalPodAutoscalerStatus")),
+    ]),
     ("CustomResourceDefinition", &[("status", st("Conditions"))]),
     // Kinds with nothing special beyond ObjectMeta.
     ("Plain", &[]),
@@ -737,7 +546,7 @@ const KINDS: &[(&str, &str, &str)] = &[
     ("", "PodTemplate", "PodTemplate"),
     ("", "ReplicationController", "ReplicationController"),
     ("", "Service", "Service"),
-    ("", "Endpoints", "EndpointsKind"),
+    ("", "Endpoints", "Endpoints"),
     ("", "ConfigMap", "ConfigMap"),
     ("", "Secret", "Secret"),
     ("", "ServiceAccount", "ServiceAccount"),

@@ -10,7 +10,7 @@
 //! Every wait is bounded: start-up polls `/readyz`, kubectl runs under a deadline, and
 //! [`eventually`] retries a condition until a timeout. Nothing sleeps in place of a condition.
 
-// Shared by test binaries that each use a different part of it.
+// A harness API: not every helper is used by every scenario or test binary.
 #![allow(dead_code)]
 
 use std::fmt;
@@ -35,9 +35,10 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// first; a start that fails to listen is retried on a new port.
 const START_ATTEMPTS: usize = 3;
 
-/// What a developer runs when a tool the e2e tests need is missing.
-const KUBECTL_MISSING: &str = "kubectl not found on PATH: install it (the gcloud SDK's \
-    `kubectl` dispatcher, e.g. `apt-get install -y google-cloud-cli kubectl`)";
+/// What a developer runs when kubectl is missing (etcd's message comes from
+/// `flotilla_storage::testing`).
+const KUBECTL_MISSING: &str = "kubectl not found on PATH: run `apt-get install -y kubectl` \
+    (from the Kubernetes or Google Cloud apt repository)";
 
 /// Which store the server under test keeps its state in. The e2e suite runs every scenario on
 /// both.
@@ -68,9 +69,8 @@ fn skip_or_fail(message: &str) {
 }
 
 fn on_path(binary: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(binary).is_file()))
 }
 
 /// A running `flotilla apiserver`, its working directory and a kubectl configured for it. The
@@ -211,7 +211,8 @@ impl Server {
         let mut all = args.to_vec();
         all.extend(["-o", "json"]);
         let out = self.kubectl_ok(&all);
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("kubectl {all:?}: bad JSON ({e}):\n{out}"))
+        serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("kubectl {all:?}: bad JSON ({e}):\n{out}"))
     }
 
     /// Whether `kubectl get <what>` answers NotFound.
@@ -260,10 +261,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("failed to run kubectl: {e}"));
-        Background {
-            child: Some(child),
-            args: args.iter().map(|s| s.to_string()).collect(),
-        }
+        Background::new(child, args, true)
     }
 
     /// Start `kubectl <args>` whose stdout is a stream of JSON documents (e.g.
@@ -279,10 +277,7 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || read_json_stream(stdout, tx));
         JsonStream {
-            background: Background {
-                child: Some(child),
-                args: args.iter().map(|s| s.to_string()).collect(),
-            },
+            background: Background::new(child, args, false),
             rx,
         }
     }
@@ -431,7 +426,10 @@ fn wait_kubectl(mut child: Child, args: &[&str], timeout: Duration) -> Kubectl {
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("kubectl {} did not finish within {timeout:?}", args.join(" "));
+            panic!(
+                "kubectl {} did not finish within {timeout:?}",
+                args.join(" ")
+            );
         }
         std::thread::sleep(Duration::from_millis(10));
     };
@@ -454,25 +452,72 @@ fn spawn_reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle
     })
 }
 
-/// A kubectl running in the background; killed on drop unless waited for.
+/// A kubectl running in the background; killed on drop unless waited for. Its stdout is read
+/// line by line as it arrives.
 pub struct Background {
     child: Option<Child>,
     args: Vec<String>,
+    lines: Option<mpsc::Receiver<String>>,
+    seen: Vec<String>,
 }
 
 impl Background {
+    fn new(mut child: Child, args: &[&str], read_lines: bool) -> Background {
+        let lines = if read_lines {
+            let stdout = child.stdout.take().expect("piped stdout");
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { return };
+                    if tx.send(line).is_err() {
+                        return;
+                    }
+                }
+            });
+            Some(rx)
+        } else {
+            None
+        };
+        Background {
+            child: Some(child),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    fn command_line(&self) -> String {
+        self.args.join(" ")
+    }
+
+    /// The next line it prints, waiting at most `timeout`.
+    pub fn next_stdout_line(&mut self, timeout: Duration) -> String {
+        let rx = self.lines.as_ref().expect("stdout is read as lines");
+        match rx.recv_timeout(timeout) {
+            Ok(line) => {
+                self.seen.push(line.clone());
+                line
+            }
+            Err(e) => panic!(
+                "kubectl {}: no line within {timeout:?} ({e}); printed so far: {:?}",
+                self.command_line(),
+                self.seen
+            ),
+        }
+    }
+
     /// Wait (bounded) for it to exit by itself.
     pub fn wait(mut self, timeout: Duration) -> Kubectl {
         let child = self.child.take().expect("not yet waited for");
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
-        wait_kubectl(child, &args, timeout)
-    }
-
-    /// Whether it has exited already.
-    pub fn has_exited(&mut self) -> bool {
-        self.child
-            .as_mut()
-            .is_some_and(|c| matches!(c.try_wait(), Ok(Some(_))))
+        let mut out = wait_kubectl(child, &args, timeout);
+        if let Some(rx) = self.lines.take() {
+            // The pipe is closed now that the process is gone, so this ends.
+            let mut all = std::mem::take(&mut self.seen);
+            all.extend(rx.iter());
+            out.stdout = all.join("\n");
+        }
+        out
     }
 }
 
@@ -496,10 +541,10 @@ impl JsonStream {
     pub fn next(&mut self, timeout: Duration) -> Value {
         match self.rx.recv_timeout(timeout) {
             Ok(Ok(v)) => v,
-            Ok(Err(e)) => panic!("kubectl {}: {e}", self.background.args.join(" ")),
+            Ok(Err(e)) => panic!("kubectl {}: {e}", self.background.command_line()),
             Err(mpsc::RecvTimeoutError::Timeout) => panic!(
                 "kubectl {} printed nothing more within {timeout:?}",
-                self.background.args.join(" ")
+                self.background.command_line()
             ),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let child = self.background.child.take().expect("running");
@@ -519,10 +564,10 @@ impl JsonStream {
             match self.rx.recv_timeout(left) {
                 Ok(Ok(v)) if pred(&v) => return v,
                 Ok(Ok(v)) => seen.push(v),
-                Ok(Err(e)) => panic!("kubectl {}: {e}", self.background.args.join(" ")),
+                Ok(Err(e)) => panic!("kubectl {}: {e}", self.background.command_line()),
                 Err(_) => panic!(
                     "kubectl {}: no matching document within {timeout:?}; saw {seen:#?}",
-                    self.background.args.join(" ")
+                    self.background.command_line()
                 ),
             }
         }
