@@ -1160,7 +1160,10 @@ fn field_validation(s: &Server) {
         "no warning naming spec.bogus:\n{out}"
     );
     let stored = s.get_json(&["get", "deployment", "strict"]);
-    assert!(stored["spec"].get("bogus").is_none(), "{stored:#}");
+    assert!(
+        stored["spec"].get("bogus").is_none(),
+        "fieldValidation=Warn must drop the unknown field, as Ignore does: {stored:#}"
+    );
 }
 
 /// An invalid object is a 422 naming the field; a stale update is a 409; neither changes anything.

@@ -468,11 +468,8 @@ fn field_validation(query: &Query) -> ApiResult<FieldValidation> {
 }
 
 /// Unknown fields per the resource's schema: an error under Strict, warnings under Warn.
-fn check_unknown_fields(req: &Request<'_>, obj: &Value) -> ApiResult<Vec<String>> {
+fn check_unknown_fields(req: &Request<'_>, obj: &mut Value) -> ApiResult<Vec<String>> {
     let mode = field_validation(&req.query)?;
-    if mode == FieldValidation::Ignore {
-        return Ok(Vec::new());
-    }
     let unknown = match &req.info.schema {
         // A CRD's schema is structural: an object node without properties holds no fields.
         SchemaSource::Crd(schema) => machinery::schema::unknown_fields_structural(obj, schema),
@@ -488,16 +485,68 @@ fn check_unknown_fields(req: &Request<'_>, obj: &Value) -> ApiResult<Vec<String>
         .iter()
         .map(|f| format!("unknown field \"{}\"", f.trim_start_matches('.')))
         .collect();
-    match mode {
-        FieldValidation::Strict => Err(ApiError::bad_request(format!(
+    if mode == FieldValidation::Strict {
+        return Err(ApiError::bad_request(format!(
             "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
             req.info.kind,
             req.info.version,
             req.info.kind,
             list.join(", ")
-        ))),
-        _ => Ok(list),
+        )));
     }
+    // Under Warn and Ignore the fields are dropped, as decoding into kube's typed objects does.
+    for path in &unknown {
+        remove_field_path(obj, path.trim_start_matches('.'));
+    }
+    Ok(if mode == FieldValidation::Warn { list } else { Vec::new() })
+}
+
+/// Remove the field at a path like `spec.template.spec.containers[0].bogus`.
+fn remove_field_path(obj: &mut Value, path: &str) {
+    let mut steps: Vec<Result<&str, usize>> = Vec::new();
+    for part in path.split('.') {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        if !name.is_empty() {
+            steps.push(Ok(name));
+        }
+        for idx in rest.split('[') {
+            if let Ok(i) = idx.trim_end_matches(']').parse::<usize>() {
+                steps.push(Err(i));
+            }
+        }
+    }
+    let Some((last, parents)) = steps.split_last() else { return };
+    let mut cur = obj;
+    for step in parents {
+        let next = match step {
+            Ok(name) => cur.get_mut(*name),
+            Err(i) => cur.get_mut(*i),
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return,
+        }
+    }
+    if let (Ok(name), Some(map)) = (last, cur.as_object_mut()) {
+        map.remove(*name);
+    }
+}
+
+/// RFC 6902 with kube-apiserver's leniency: a `test` for `null` passes when the path is absent
+/// (kube-runtime's finalizer helper relies on it for objects without finalizers).
+fn apply_json_patch(doc: &mut Value, ops: &json_patch::Patch) -> Result<(), json_patch::PatchError> {
+    let mut work = doc.clone();
+    for op in &ops.0 {
+        if let json_patch::PatchOperation::Test(test) = op
+            && test.value.is_null()
+            && work.pointer(test.path.as_str()).is_none()
+        {
+            continue;
+        }
+        json_patch::patch(&mut work, std::slice::from_ref(op))?;
+    }
+    *doc = work;
+    Ok(())
 }
 
 /// Object validation: metadata, required fields and (for custom resources) the structural
@@ -798,11 +847,10 @@ fn prepare_for_create(req: &Request<'_>, obj: &mut Value) -> ApiResult<()> {
         ("apiextensions.k8s.io", "customresourcedefinitions") => {
             obj["status"] = crd::initial_status(obj);
         }
-        ("", "pods") => {
-            if obj.get("status").is_none() {
+        ("", "pods")
+            if obj.get("status").is_none() => {
                 obj["status"] = json!({"phase": "Pending"});
             }
-        }
         _ => {}
     }
     Ok(())
@@ -867,11 +915,10 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
     }
     if info.group.is_empty() && info.resource == "namespaces" {
         // spec.finalizers changes only through /finalize.
-        if req.path.subresource.as_deref() != Some("finalize") {
-            if let Some(spec) = old.get("spec") {
+        if req.path.subresource.as_deref() != Some("finalize")
+            && let Some(spec) = old.get("spec") {
                 new["spec"] = spec.clone();
             }
-        }
     }
     if (info.has_generation || info.crd.is_some())
         && object::spec_part(old) != object::spec_part(new)
@@ -923,13 +970,12 @@ async fn create_object(
     mut obj: Value,
     applied: Option<()>,
 ) -> ApiResult<Response> {
-    let warnings = check_unknown_fields(req, &obj)?;
+    let warnings = check_unknown_fields(req, &mut obj)?;
     check_identity(req, &mut obj)?;
-    if req.info.crd.is_some() {
-        if let SchemaSource::Crd(schema) = &req.info.schema {
+    if req.info.crd.is_some()
+        && let SchemaSource::Crd(schema) = &req.info.schema {
             crd_structural_defaults(&mut obj, schema);
         }
-    }
     prepare_for_create(req, &mut obj)?;
     if applied.is_none() {
         let manager = field_manager(req)?;
@@ -965,7 +1011,7 @@ async fn create_object(
 
 async fn update(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response> {
     let mut new = parse_body(&req.headers, &body)?;
-    let warnings = check_unknown_fields(req, &new)?;
+    let warnings = check_unknown_fields(req, &mut new)?;
     check_identity(req, &mut new)?;
     let body_name = object::name(&new);
     if body_name != name {
@@ -1016,13 +1062,14 @@ pub(crate) async fn write_update(
         if check_result {
             // Patches are judged by what they produce, as kube-apiserver decodes the patched
             // object strictly (patch directives never reach this point).
-            warnings = check_unknown_fields(req, &present(&req.info, &new))?;
+            let mut presented = present(&req.info, &new);
+            warnings = check_unknown_fields(req, &mut presented)?;
+            new = presented;
         }
-        if req.info.crd.is_some() && req.path.subresource.is_none() {
-            if let SchemaSource::Crd(schema) = &req.info.schema {
+        if req.info.crd.is_some() && req.path.subresource.is_none()
+            && let SchemaSource::Crd(schema) = &req.info.schema {
                 crd_structural_defaults(&mut new, schema);
             }
-        }
         prepare_for_update(req, &old, &mut new);
         // Make the comparison below independent of the resourceVersion the client sent.
         cache::set_resource_version(&mut new, kv.mod_revision);
@@ -1145,7 +1192,7 @@ async fn patch(req: &Request<'_>, name: &str, body: Bytes) -> ApiResult<Response
                         ))
                     })?;
                 let mut doc = current.clone();
-                json_patch::patch(&mut doc, &ops).map_err(|e| match e.kind {
+                apply_json_patch(&mut doc, &ops).map_err(|e| match e.kind {
                     json_patch::PatchErrorKind::TestFailed => ApiError::invalid(
                         &info,
                         name,
@@ -1198,7 +1245,7 @@ async fn apply(req: &Request<'_>, name: &str, body: &[u8], manager: String) -> A
         ));
     }
     let mut applied = applied;
-    let warnings = check_unknown_fields(req, &applied)?;
+    let warnings = check_unknown_fields(req, &mut applied)?;
     check_identity(req, &mut applied)?;
     let body_name = object::name(&applied).to_string();
     if body_name.is_empty() {

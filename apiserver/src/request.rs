@@ -163,11 +163,11 @@ pub fn rendering(headers: &HeaderMap) -> Rendering {
         .unwrap_or("");
     for part in accept.split(',') {
         let params: Vec<&str> = part.split(';').map(|s| s.trim()).collect();
-        if !params.first().is_some_and(|m| *m == "application/json") {
+        if params.first().is_none_or(|m| *m != "application/json") {
             continue;
         }
-        let is_meta = params.iter().any(|p| *p == "g=meta.k8s.io");
-        if params.iter().any(|p| *p == "as=Table") && (is_meta || params.len() > 1) {
+        let is_meta = params.contains(&"g=meta.k8s.io");
+        if params.contains(&"as=Table") && (is_meta || params.len() > 1) {
             return Rendering::Table;
         }
         if params

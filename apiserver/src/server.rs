@@ -67,7 +67,7 @@ impl ApiServer {
             options: config.options.clone(),
         });
         let (crds, _) = state.cache.list(
-            &format!("/registry/apiextensions.k8s.io/customresourcedefinitions/"),
+            "/registry/apiextensions.k8s.io/customresourcedefinitions/",
             None,
         );
         for c in crds.iter() {
