@@ -360,7 +360,10 @@ pub fn server_side_apply_subresource(
             keep.union_with(&e.fields);
         }
     }
-    let to_remove = last_set.difference(&keep);
+    // A field whose contents someone still owns is not dropped as a whole, even when the last
+    // set owned the field itself (`"f:containers": {".": {}, ...}`) and `keep` owns only what is
+    // inside: removing it would take the owned contents with it.
+    let to_remove = last_set.difference(&keep.with_fields_as_members());
     if !to_remove.is_empty() {
         remove_items(&mut merged, &to_remove, Some(&keep), ty, 0);
     }

@@ -226,6 +226,69 @@ fn scenarios() {
             },
         },
         Case {
+            // Regression: the first apply owns `labels` itself (an empty map is a member); the
+            // second owns only `labels.a`, and `labels` must not be pruned as dropped.
+            name: "a map applied empty, then with contents, keeps the contents",
+            info: for_kind("", "ConfigMap"),
+            steps: vec![
+                apply(
+                    "kubectl",
+                    json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "c", "labels": {}}}),
+                ),
+                apply(
+                    "kubectl",
+                    json!({"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": "c", "labels": {"a": "1"}}}),
+                ),
+            ],
+            want: Want {
+                values: vec![("/metadata/labels", json!({"a": "1"}))],
+                owned: vec![("kubectl", ".metadata.labels.a")],
+                not_owned: vec![("kubectl", ".metadata.labels")],
+                ..Want::default()
+            },
+        },
+        Case {
+            // Regression: the last set owns the list itself (`"f:containers": {".": {}}`, as
+            // after kubectl's client-side-apply migration); dropping it must not take the item
+            // another applier owns with it.
+            name: "a list owned as a whole keeps the items others own",
+            info: deployment(),
+            steps: vec![
+                Step::Untracked(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "web", "managedFields": [
+                        {"manager": "kubectl", "operation": "Apply", "apiVersion": "apps/v1",
+                         "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:replicas": {},
+                            "f:template": {"f:spec": {"f:containers": {".": {},
+                                "k:{\"name\":\"nginx\"}": {".": {}, "f:image": {}, "f:name": {}}}}}}}},
+                        {"manager": "bob", "operation": "Apply", "apiVersion": "apps/v1",
+                         "fieldsType": "FieldsV1", "fieldsV1": {"f:spec": {"f:template": {"f:spec":
+                            {"f:containers": {"k:{\"name\":\"sidecar\"}":
+                                {".": {}, "f:image": {}, "f:name": {}}}}}}}}]},
+                    "spec": {"replicas": 1, "template": {"spec": {"containers": [
+                        {"name": "nginx", "image": "nginx"},
+                        {"name": "sidecar", "image": "busybox"}]}}}})),
+                apply(
+                    "kubectl",
+                    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": "web"}, "spec": {"replicas": 2}}),
+                ),
+            ],
+            want: Want {
+                values: vec![
+                    ("/spec/replicas", json!(2)),
+                    (
+                        "/spec/template/spec/containers",
+                        json!([{"name": "sidecar", "image": "busybox"}]),
+                    ),
+                ],
+                owned: vec![("bob", ".spec.template.spec.containers[name=\"sidecar\"]")],
+                not_owned: vec![("kubectl", ".spec.template.spec.containers")],
+                ..Want::default()
+            },
+        },
+        Case {
             name: "two appliers share a field; it survives one letting go",
             info: deployment(),
             steps: vec![
@@ -738,6 +801,157 @@ fn status_subresource_updates_own_status_only() {
         "{paths:?}"
     );
     assert!(paths.iter().all(|p| p.starts_with(".status")), "{paths:?}");
+}
+
+/// The live Deployment after `kubectl apply` (client-side) and kubectl's migration of the
+/// `kubectl-client-side-apply` entry to server-side apply: `kubectl` owns, as an Apply, the
+/// migrated Update set (containers and maps owned as a whole, ports keyed with the defaulted
+/// `protocol`), and `kubectl-last-applied` owns the last-applied annotation.
+const MIGRATED_LIVE: &str = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"annotations\":{},\"labels\":{\"app\":\"web\",\"tier\":\"fe\"},\"name\":\"web3\",\"namespace\":\"default\"},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web\"}},\"spec\":{\"containers\":[{\"image\":\"nginx:1.25\",\"name\":\"nginx\",\"ports\":[{\"containerPort\":80}]}]}}}}\n"},"labels":{"app":"web","tier":"fe"},"name":"web3","namespace":"default","uid":"7c2753cf-01fa-4279-9f2a-93ee1c50c57a","creationTimestamp":"2026-11-21T04:53:45Z","generation":2,"managedFields":[{"manager":"kubectl","operation":"Apply","apiVersion":"apps/v1","time":"2026-11-21T04:53:45Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}},"f:labels":{".":{},"f:app":{},"f:tier":{}}},"f:spec":{"f:replicas":{},"f:selector":{},"f:template":{"f:metadata":{"f:labels":{".":{},"f:app":{}}},"f:spec":{"f:containers":{".":{},"k:{\"name\":\"nginx\"}":{".":{},"f:image":{},"f:name":{},"f:ports":{".":{},"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":{".":{},"f:containerPort":{}}}}}}}}}},{"manager":"kubectl-last-applied","operation":"Apply","apiVersion":"apps/v1","time":"2026-11-21T04:53:45Z","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{"f:annotations":{"f:kubectl.kubernetes.io/last-applied-configuration":{}}}}}],"resourceVersion":"9"},"spec":{"replicas":5,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"image":"nginx:1.25","name":"nginx","ports":[{"containerPort":80}]}]}}}}"#;
+
+/// The config the following `kubectl apply --server-side --force-conflicts` sends.
+const MIGRATED_APPLIED: &str = r#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"labels":{"app":"web","tier":"fe"},"name":"web3","namespace":"default"},"spec":{"replicas":5,"selector":{"matchLabels":{"app":"web"}},"template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"image":"nginx:1.25","name":"nginx","ports":[{"containerPort":80}]}]}}}}"#;
+
+fn migrated() -> (Value, Value) {
+    let live = serde_json::from_str(MIGRATED_LIVE).expect("live JSON");
+    let applied = serde_json::from_str(MIGRATED_APPLIED).expect("applied JSON");
+    (live, applied)
+}
+
+/// kubectl's fields after the apply: exactly the config's field set.
+fn migrated_kubectl_fields() -> Value {
+    json!({
+        "f:metadata": {"f:labels": {"f:app": {}, "f:tier": {}}},
+        "f:spec": {
+            "f:replicas": {},
+            "f:selector": {},
+            "f:template": {
+                "f:metadata": {"f:labels": {"f:app": {}}},
+                "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
+                    ".": {}, "f:image": {}, "f:name": {},
+                    "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}":
+                        {".": {}, "f:containerPort": {}}}
+                }}}
+            }
+        }
+    })
+}
+
+/// Regression: the sets kubectl migrates from client-side apply own maps and lists as a whole
+/// (`"."`); the new apply set owns only their contents. Pruning the "dropped" containers used to
+/// delete `labels`, `containers` and `ports` wholesale and with them all of `spec.template`.
+#[test]
+fn server_side_apply_after_kubectl_csa_migration() {
+    let (live, applied) = migrated();
+    let out = server_side_apply(
+        Some(&live),
+        &applied,
+        "kubectl",
+        true,
+        deployment(),
+        "2026-11-21T05:00:00Z",
+    )
+    .expect("apply");
+
+    // Nothing is lost: the object is the applied config plus what others own.
+    assert_eq!(out["spec"], applied["spec"], "{out:#}");
+    assert_eq!(
+        out["metadata"]["labels"],
+        json!({"app": "web", "tier": "fe"})
+    );
+    // `kubectl-last-applied` still owns the annotation, so it stays.
+    assert_eq!(
+        out["metadata"]["annotations"],
+        live["metadata"]["annotations"]
+    );
+    for p in [
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "generation",
+        "resourceVersion",
+    ] {
+        assert_eq!(out["metadata"][p], live["metadata"][p], "metadata.{p}");
+    }
+    assert_eq!(
+        out["metadata"]["managedFields"],
+        json!([
+            {"manager": "kubectl-last-applied", "operation": "Apply", "apiVersion": "apps/v1",
+             "time": "2026-11-21T04:53:45Z", "fieldsType": "FieldsV1",
+             "fieldsV1": {"f:metadata": {"f:annotations":
+                {"f:kubectl.kubernetes.io/last-applied-configuration": {}}}}},
+            {"manager": "kubectl", "operation": "Apply", "apiVersion": "apps/v1",
+             "time": "2026-11-21T05:00:00Z", "fieldsType": "FieldsV1",
+             "fieldsV1": migrated_kubectl_fields()}
+        ])
+    );
+
+    // Applying the same config again is a no-op.
+    let again = server_side_apply(
+        Some(&out),
+        &applied,
+        "kubectl",
+        false,
+        deployment(),
+        "2026-11-21T06:00:00Z",
+    )
+    .expect("re-apply");
+    assert_eq!(again, out);
+}
+
+/// Without `kubectl-last-applied`, the annotation was kubectl's alone: it goes, and the emptied
+/// `annotations` map with it; everything the config still sets stays.
+#[test]
+fn server_side_apply_after_kubectl_csa_migration_drops_unowned_annotation() {
+    let (mut live, applied) = migrated();
+    live["metadata"]["managedFields"]
+        .as_array_mut()
+        .expect("entries")
+        .retain(|e| e["manager"] != "kubectl-last-applied");
+    let out = server_side_apply(Some(&live), &applied, "kubectl", true, deployment(), "t")
+        .expect("apply");
+    assert!(out.pointer("/metadata/annotations").is_none(), "{out:#}");
+    assert_eq!(out["spec"], applied["spec"]);
+    assert_eq!(
+        out["metadata"]["labels"],
+        json!({"app": "web", "tier": "fe"})
+    );
+    assert_eq!(
+        out["metadata"]["managedFields"],
+        json!([{"manager": "kubectl", "operation": "Apply", "apiVersion": "apps/v1",
+            "time": "t", "fieldsType": "FieldsV1", "fieldsV1": migrated_kubectl_fields()}])
+    );
+}
+
+/// After the migration, what the new config really drops is still removed item by item: a
+/// label, and a port matched through its defaulted `protocol` key.
+#[test]
+fn server_side_apply_after_kubectl_csa_migration_prunes_dropped_fields() {
+    let (live, mut applied) = migrated();
+    applied["metadata"]["labels"] = json!({"app": "web"});
+    applied["spec"]["template"]["spec"]["containers"][0]["ports"] =
+        json!([{"containerPort": 8080}]);
+    let out = server_side_apply(Some(&live), &applied, "kubectl", true, deployment(), "t")
+        .expect("apply");
+    assert_eq!(out["spec"], applied["spec"], "{out:#}");
+    assert_eq!(out["metadata"]["labels"], json!({"app": "web"}));
+    assert_eq!(
+        out["metadata"]["annotations"],
+        live["metadata"]["annotations"]
+    );
+    let owned = owned_paths(&out, "kubectl");
+    assert!(
+        owned.contains(
+            &".spec.template.spec.containers[name=\"nginx\"].ports[containerPort=8080,protocol=\"TCP\"]"
+                .to_string()
+        ),
+        "{owned:?}"
+    );
+    assert!(
+        !owned.iter().any(|p| p.contains("containerPort=80,")),
+        "{owned:?}"
+    );
 }
 
 mod proptests {

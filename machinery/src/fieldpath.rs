@@ -222,6 +222,34 @@ impl FieldSet {
         out
     }
 
+    /// structured-merge-diff's `EnsureNamedFieldsAreMembers`, without a schema: a copy of the
+    /// set in which every object field (`f:`) that has children is a member too. A field with
+    /// owned children is owned in effect, so it must never count as unowned when sets of different
+    /// origins are compared: apply sets make a non-empty object or list a member only through its
+    /// contents, while update sets (and kubectl's client-side-apply migration, which copies one
+    /// into an apply entry) record the container itself as well (`"f:labels": {".": {}, ...}`).
+    /// List items and set members are left as they are: an item is owned only as an item.
+    /// (structured-merge-diff limits this to the declared fields of structs, but its apply sets
+    /// of untyped objects list every field as a member anyway; for the rare free-form map entry
+    /// with children, keeping one whose contents someone owns is the safer reading.)
+    pub fn with_fields_as_members(&self) -> FieldSet {
+        self.fields_as_members(false)
+    }
+
+    fn fields_as_members(&self, is_field: bool) -> FieldSet {
+        FieldSet {
+            member: self.member || (is_field && !self.children.is_empty()),
+            children: self
+                .children
+                .iter()
+                .map(|(pe, child)| {
+                    let field = matches!(pe, PathElement::Field(_));
+                    (pe.clone(), child.fields_as_members(field))
+                })
+                .collect(),
+        }
+    }
+
     /// Paths that are members of both sets.
     pub fn intersection(&self, other: &FieldSet) -> FieldSet {
         let mut out = FieldSet {
@@ -399,6 +427,51 @@ mod tests {
         assert!(a.difference(&a).is_empty());
         a.remove_tree(&[f("spec")]);
         assert!(a.is_empty());
+    }
+
+    #[test]
+    fn fields_with_children_become_members() {
+        let set = FieldSet::from_fields_v1(&json!({
+            "f:metadata": {"f:labels": {"f:app": {}}},
+            "f:spec": {"f:containers": {"k:{\"name\":\"a\"}": {"f:image": {}}}}
+        }))
+        .expect("fields");
+        let paths: Vec<String> = set
+            .with_fields_as_members()
+            .paths()
+            .iter()
+            .map(|p| path_string(p))
+            .collect();
+        // Every field with children is a member; the list item is not made one.
+        assert_eq!(
+            paths,
+            [
+                ".metadata",
+                ".metadata.labels",
+                ".metadata.labels.app",
+                ".spec",
+                ".spec.containers",
+                ".spec.containers[name=\"a\"].image",
+            ]
+        );
+
+        // So a container the last set owned as a whole is not dropped while its contents are
+        // still owned, but an item is.
+        let last = FieldSet::from_fields_v1(&json!({
+            "f:metadata": {"f:labels": {".": {}, "f:app": {}, "f:tier": {}}},
+            "f:spec": {"f:containers": {".": {}, "k:{\"name\":\"a\"}": {".": {}, "f:image": {}}}}
+        }))
+        .expect("fields");
+        let removed: Vec<String> = last
+            .difference(&set.with_fields_as_members())
+            .paths()
+            .iter()
+            .map(|p| path_string(p))
+            .collect();
+        assert_eq!(
+            removed,
+            [".metadata.labels.tier", ".spec.containers[name=\"a\"]"]
+        );
     }
 
     #[test]
