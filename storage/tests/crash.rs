@@ -1,28 +1,22 @@
 //! Durability of the embedded store: every write it acknowledged survives `kill -9`.
 //!
-//! The test runs its own test binary again as a child (`child_writer`), which writes to a
+//! The test runs `flotilla-crash-writer` (src/bin/crash_writer.rs) as a child, which writes to a
 //! `SqliteStore` from several tasks at once and prints each acknowledged write. The parent reads
 //! some acknowledgements, SIGKILLs the child in the middle of its writes, reopens the database
 //! and checks that every acknowledged write is there, with its revision.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use flotilla_storage::{Revision, SqliteStore, Storage};
 
-/// Set (to the database path) only in the child process.
-const CHILD_DB_ENV: &str = "FLOTILLA_CRASH_CHILD_DB";
-const WRITERS: usize = 4;
 /// Acknowledgements the parent waits for before killing the child.
 const KILL_AFTER_ACKS: usize = 1000;
-/// The child stops by itself after this many writes per task, should the parent be gone.
-const MAX_WRITES_PER_TASK: usize = 100_000;
 
 /// One acknowledged write, as printed by the child: `ACK <create|update> <key> <revision>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +28,6 @@ struct Ack {
 
 impl Ack {
     fn parse(line: &str) -> Option<Ack> {
-        // libtest may print "test child_writer ... " on the same line before the first ack.
         let rest = &line[line.find("ACK ")? + 4..];
         let mut fields = rest.split_whitespace();
         let update = match fields.next()? {
@@ -52,75 +45,12 @@ impl Ack {
     }
 }
 
-/// The child: not a test of its own (hence ignored); run only by the parent below.
-#[test]
-#[ignore = "helper process of acknowledged_writes_survive_sigkill"]
-fn child_writer() {
-    let Some(path) = std::env::var_os(CHILD_DB_ENV) else {
-        return;
-    };
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async move {
-        let store = Arc::new(
-            SqliteStore::open(&PathBuf::from(path))
-                .await
-                .expect("open store"),
-        );
-        let tasks: Vec<_> = (0..WRITERS)
-            .map(|task| {
-                let store = store.clone();
-                tokio::spawn(async move {
-                    let counter = format!("/crash/counter-{task}");
-                    let mut counter_revision = store
-                        .create(&counter, Bytes::from("0"))
-                        .await
-                        .expect("create counter")
-                        .mod_revision;
-                    ack("create", &counter, counter_revision);
-                    for i in 0..MAX_WRITES_PER_TASK {
-                        let key = format!("/crash/{task}/{i:06}");
-                        let kv = store
-                            .create(&key, Bytes::from(key.clone()))
-                            .await
-                            .expect("create");
-                        ack("create", &key, kv.mod_revision);
-                        let kv = store
-                            .update(&counter, Bytes::from(i.to_string()), counter_revision)
-                            .await
-                            .expect("update");
-                        counter_revision = kv.mod_revision;
-                        ack("update", &counter, counter_revision);
-                    }
-                })
-            })
-            .collect();
-        for task in tasks {
-            task.await.expect("writer task");
-        }
-    });
-}
-
-/// Print an acknowledgement; it reaches the parent before the next write starts.
-fn ack(kind: &str, key: &str, revision: Revision) {
-    let mut out = std::io::stdout().lock();
-    // If the parent is gone there is nobody to tell: stop.
-    writeln!(out, "ACK {kind} {key} {revision}").expect("parent gone");
-    out.flush().expect("parent gone");
-}
-
 #[test]
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("state/flotilla.db");
-    let mut child = Command::new(std::env::current_exe().expect("test binary"))
-        .args([
-            "child_writer",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(CHILD_DB_ENV, &db)
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flotilla-crash-writer"))
+        .arg(&db)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
