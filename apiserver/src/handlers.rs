@@ -419,11 +419,7 @@ pub fn parse_body(headers: &HeaderMap, body: &[u8]) -> ApiResult<Value> {
             ))
         })?,
         "application/yaml" | "application/x-yaml" | "text/yaml" => parse_yaml(body)?,
-        "application/vnd.kubernetes.protobuf" => {
-            return Err(ApiError::unsupported_media_type(
-                "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
-            ));
-        }
+        "application/vnd.kubernetes.protobuf" => crate::protobuf::decode(body)?,
         other => {
             return Err(ApiError::unsupported_media_type(format!(
                 "the body of the request was in an unknown format ({other}) - accepted media types include: application/json, application/yaml"

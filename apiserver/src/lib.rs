@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod lifecycle;
 pub mod object;
 pub mod openapi;
+pub mod protobuf;
 pub mod registry;
 pub mod request;
 pub mod scale;
