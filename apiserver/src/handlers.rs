@@ -671,6 +671,30 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
     out
 }
 
+/// kube-apiserver's defaulting of built-in kinds (what decoding into typed objects fills in).
+fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Value) {
+    let info = &req.info;
+    if info.crd.is_some() || req.path.subresource.as_deref() == Some("status") {
+        return;
+    }
+    if info.group.is_empty() && info.kind == "Service"
+        && let (Some(old), Some(spec)) = (old, obj.get_mut("spec").and_then(|s| s.as_object_mut()))
+    {
+        // IP families are decided once, at creation; an update that omits them keeps them.
+        for field in ["ipFamilyPolicy", "ipFamilies"] {
+            if !spec.contains_key(field)
+                && let Some(v) = old.pointer(&format!("/spec/{field}"))
+            {
+                spec.insert(field.into(), v.clone());
+            }
+        }
+    }
+    machinery::defaults::apply_defaults(&info.group, &info.kind, obj);
+    if info.group == "batch" && info.kind == "Job" && old.is_none() {
+        machinery::defaults::job_selector_defaults(obj);
+    }
+}
+
 /// What apiextensions-apiserver does to a custom resource before validating it, in its order.
 fn crd_structural_defaults(obj: &mut Value, schema: &Value) {
     machinery::schema::apply_defaults(obj, schema);
@@ -973,6 +997,7 @@ async fn create_object(
             crd_structural_defaults(&mut obj, schema);
         }
     prepare_for_create(req, &mut obj)?;
+    apply_builtin_defaults(req, None, &mut obj);
     if applied.is_none() {
         let manager = field_manager(req)?;
         managed_fields_update(req, None, &mut obj, &manager);
@@ -1066,6 +1091,7 @@ pub(crate) async fn write_update(
             && let SchemaSource::Crd(schema) = &req.info.schema {
                 crd_structural_defaults(&mut new, schema);
             }
+        apply_builtin_defaults(req, Some(&old), &mut new);
         prepare_for_update(req, &old, &mut new);
         // Make the comparison below independent of the resourceVersion the client sent.
         cache::set_resource_version(&mut new, kv.mod_revision);

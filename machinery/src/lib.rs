@@ -4,6 +4,7 @@
 
 pub mod apply;
 mod apply_walk;
+pub mod defaults;
 pub mod fieldpath;
 pub mod printers;
 pub mod schema;
