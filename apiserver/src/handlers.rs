@@ -465,6 +465,8 @@ fn field_validation(query: &Query) -> ApiResult<FieldValidation> {
 
 /// Unknown fields per the resource's schema: an error under Strict, warnings under Warn.
 fn check_unknown_fields(req: &Request<'_>, obj: &mut Value) -> ApiResult<Vec<String>> {
+    // Accepted aliases become canonical first, so they are neither unknown nor stored.
+    crate::karmada::canonicalize(&req.info, obj);
     let mode = field_validation(&req.query)?;
     let unknown = match &req.info.schema {
         // A CRD's schema is structural: an object node without properties holds no fields.
@@ -672,10 +674,13 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
 }
 
 /// kube-apiserver's defaulting of built-in kinds (what decoding into typed objects fills in).
-fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Value) {
+fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Value) -> ApiResult<()> {
     let info = &req.info;
     if info.crd.is_some() || req.path.subresource.as_deref() == Some("status") {
-        return;
+        return Ok(());
+    }
+    if crate::karmada::is_karmada(info) {
+        return crate::karmada::admit(info, old, obj);
     }
     if info.group.is_empty() && info.kind == "Service"
         && let (Some(old), Some(spec)) = (old, obj.get_mut("spec").and_then(|s| s.as_object_mut()))
@@ -693,6 +698,7 @@ fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Valu
     if info.group == "batch" && info.kind == "Job" && old.is_none() {
         machinery::defaults::job_selector_defaults(obj);
     }
+    Ok(())
 }
 
 /// What apiextensions-apiserver does to a custom resource before validating it, in its order.
@@ -997,7 +1003,7 @@ async fn create_object(
             crd_structural_defaults(&mut obj, schema);
         }
     prepare_for_create(req, &mut obj)?;
-    apply_builtin_defaults(req, None, &mut obj);
+    apply_builtin_defaults(req, None, &mut obj)?;
     if applied.is_none() {
         let manager = field_manager(req)?;
         managed_fields_update(req, None, &mut obj, &manager);
@@ -1091,7 +1097,7 @@ pub(crate) async fn write_update(
             && let SchemaSource::Crd(schema) = &req.info.schema {
                 crd_structural_defaults(&mut new, schema);
             }
-        apply_builtin_defaults(req, Some(&old), &mut new);
+        apply_builtin_defaults(req, Some(&old), &mut new)?;
         prepare_for_update(req, &old, &mut new);
         // Make the comparison below independent of the resourceVersion the client sent.
         cache::set_resource_version(&mut new, kv.mod_revision);

@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod handlers;
+pub mod karmada;
 pub mod lifecycle;
 pub mod object;
 pub mod openapi;

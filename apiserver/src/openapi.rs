@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
-use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::registry::{Registry, ResourceInfo, SchemaSource};
@@ -18,7 +17,7 @@ use crate::registry::{Registry, ResourceInfo, SchemaSource};
 pub fn builtin_definitions() -> &'static Arc<Map<String, Value>> {
     static DEFS: OnceLock<Arc<Map<String, Value>>> = OnceLock::new();
     DEFS.get_or_init(|| {
-        let mut generator = SchemaSettings::openapi3().into_generator();
+        let mut generator = flotilla_api::resources::schema_settings().into_generator();
         let mut gvks: Vec<(String, Value)> = Vec::new();
         for info in crate::registry::builtin_resources() {
             if let SchemaSource::Builtin(f) = info.schema {
@@ -50,7 +49,7 @@ fn ref_name(v: &Value) -> Option<String> {
 pub fn schema_name(info: &ResourceInfo) -> Option<String> {
     match &info.schema {
         SchemaSource::Builtin(f) => {
-            let mut generator = SchemaSettings::openapi3().into_generator();
+            let mut generator = flotilla_api::resources::schema_settings().into_generator();
             ref_name(f(&mut generator).as_value())
         }
         SchemaSource::Crd(_) => Some(crd_schema_name(info)),

@@ -524,8 +524,21 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             scale = false
         ),
     ];
+    let karmada = flotilla_api::resources::karmada_resources().into_iter().map(|k| Builtin {
+        group: k.group,
+        version: k.version,
+        resource: k.resource,
+        kind: k.kind,
+        namespaced: k.namespaced,
+        short_names: k.short_names,
+        categories: k.categories,
+        status: k.status,
+        scale: false,
+        schema: k.schema,
+    });
     table
         .into_iter()
+        .chain(karmada)
         .map(|b| {
             let storage_group = if b.group == "events.k8s.io" {
                 String::new()
@@ -557,7 +570,9 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
                 storage_group,
                 storage_version,
                 schema: SchemaSource::Builtin(b.schema),
-                has_generation: b.status && b.resource != "namespaces" && b.resource != "nodes",
+                // Karmada's kinds are CRDs in Karmada, and CRD objects always carry a generation.
+                has_generation: (b.status && b.resource != "namespaces" && b.resource != "nodes")
+                    || crate::karmada::GROUPS.contains(&b.group),
                 printer_columns: Vec::new(),
                 crd: None,
             }

@@ -1,0 +1,3 @@
+//! `cluster.karmada.io`: member clusters.
+
+pub mod v1alpha1;

@@ -1,0 +1,3 @@
+//! `policy.karmada.io`: propagation, override and cluster-taint policies.
+
+pub mod v1alpha1;
