@@ -682,6 +682,12 @@ fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Valu
     if crate::karmada::is_karmada(info) {
         return crate::karmada::admit(info, old, obj);
     }
+    if info.group.is_empty()
+        && info.kind == "Service"
+        && let Some(old) = old
+    {
+        crate::services::keep_allocated(old, obj);
+    }
     if info.group.is_empty() && info.kind == "Service"
         && let (Some(old), Some(spec)) = (old, obj.get_mut("spec").and_then(|s| s.as_object_mut()))
     {
@@ -1004,6 +1010,9 @@ async fn create_object(
         }
     prepare_for_create(req, &mut obj)?;
     apply_builtin_defaults(req, None, &mut obj)?;
+    if req.info.group.is_empty() && req.info.kind == "Service" {
+        crate::services::allocate(&req.state.cache, &mut obj)?;
+    }
     if applied.is_none() {
         let manager = field_manager(req)?;
         managed_fields_update(req, None, &mut obj, &manager);
@@ -1019,6 +1028,11 @@ async fn create_object(
     ensure_namespace(req, &obj).await?;
     let stored = ingest(&req.info, obj);
     if req.query.dry_run()? {
+        // A dry run answers what the real request would: an existing object is a conflict.
+        let name = object::name(&stored).to_string();
+        if req.state.store.get(&key_for(req, &name)).await?.is_some() {
+            return Err(ApiError::already_exists(&req.info, &name));
+        }
         return Ok(created(req, &stored, &warnings));
     }
     let name = object::name(&stored).to_string();

@@ -19,6 +19,7 @@ pub mod registry;
 pub mod request;
 pub mod scale;
 pub mod server;
+pub mod services;
 pub mod table;
 pub mod watch;
 
