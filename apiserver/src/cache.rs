@@ -52,8 +52,12 @@ struct State {
     revision: Revision,
 }
 
+/// Called for every event before any watcher sees it.
+pub type Observer = Arc<dyn Fn(&CacheEvent) + Send + Sync>;
+
 pub struct WatchCache {
     store: Arc<dyn Storage>,
+    observer: std::sync::OnceLock<Observer>,
     state: RwLock<State>,
     tx: broadcast::Sender<CacheMessage>,
     revision_tx: watch::Sender<Revision>,
@@ -107,6 +111,7 @@ impl WatchCache {
         let (revision_tx, _) = watch::channel(0);
         let cache = Arc::new(WatchCache {
             store,
+            observer: std::sync::OnceLock::new(),
             state: RwLock::new(State {
                 objects: BTreeMap::new(),
                 history: VecDeque::new(),
@@ -244,10 +249,20 @@ impl WatchCache {
                 }
             }
             state.revision = revision;
+            // State derived from objects (served CRD resources) must be in place before any
+            // watcher can act on the event.
+            if let Some(observer) = self.observer.get() {
+                observer(&cache_event);
+            }
             // Sending under the lock keeps subscription (taken under the same lock) gap-free.
             let _ = self.tx.send(CacheMessage::Event(cache_event));
         }
         self.revision_tx.send_replace(revision);
+    }
+
+    /// Install the observer called for every event before watchers see it (once).
+    pub fn set_observer(&self, observer: Observer) {
+        let _ = self.observer.set(observer);
     }
 
     /// The newest revision the cache has applied.

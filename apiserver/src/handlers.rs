@@ -549,11 +549,11 @@ fn apply_json_patch(doc: &mut Value, ops: &json_patch::Patch) -> Result<(), json
 
 /// Object validation: metadata, required fields and (for custom resources) the structural
 /// schema. Returns a 422 naming every bad field.
-fn validate(req: &Request<'_>, obj: &Value) -> ApiResult<()> {
+fn validate(req: &Request<'_>, old: Option<&Value>, obj: &Value) -> ApiResult<()> {
     use machinery::validation::{FieldError, NameRule};
     let info = &req.info;
     let rule = match (info.group.as_str(), info.resource.as_str()) {
-        ("", "namespaces") | ("", "services") => NameRule::Label,
+        ("", "namespaces") | ("", "services") | ("apps", "statefulsets") => NameRule::Label,
         ("rbac.authorization.k8s.io", _) => NameRule::PathSegment,
         _ => NameRule::Subdomain,
     };
@@ -565,9 +565,16 @@ fn validate(req: &Request<'_>, obj: &Value) -> ApiResult<()> {
             errors.extend(machinery::schema::validate_structural(obj, schema));
         }
         SchemaSource::Builtin(_) => {
+            // kube's per-kind validation for the main resource (status writes are the
+            // controllers' business), then any schema-required field it did not already name.
+            if req.path.subresource.as_deref() != Some("status") {
+                errors.extend(machinery::kind_validation::validate(&info.group, &info.kind, obj, old));
+            }
             if let Some((schema, defs)) = openapi::validation_schema(info) {
                 for path in missing_required(obj, &schema, &defs) {
-                    errors.push(FieldError::required(&path, ""));
+                    if !errors.iter().any(|e| e.field == path) {
+                        errors.push(FieldError::required(&path, ""));
+                    }
                 }
             }
         }
@@ -1017,7 +1024,7 @@ async fn create_object(
         let manager = field_manager(req)?;
         managed_fields_update(req, None, &mut obj, &manager);
     }
-    validate(req, &obj)?;
+    validate(req, None, &obj)?;
     if object::name(&obj).is_empty() {
         return Err(ApiError::invalid(
             &req.info,
@@ -1115,7 +1122,7 @@ pub(crate) async fn write_update(
         prepare_for_update(req, &old, &mut new);
         // Make the comparison below independent of the resourceVersion the client sent.
         cache::set_resource_version(&mut new, kv.mod_revision);
-        validate(req, &new)?;
+        validate(req, Some(&old), &new)?;
         let stored = ingest(&req.info, new);
         if stored == old {
             // Nothing changed: no write, no new revision, no watch event (as kube-apiserver).

@@ -22,6 +22,8 @@ use crate::registry::{Registry, ResourceInfo};
 use crate::request::{ApiPath, Query, parse_api_path, split_segments, wants_aggregated_discovery};
 use crate::{crd, discovery, handlers, lifecycle, openapi};
 
+const CRD_PREFIX: &str = "/registry/apiextensions.k8s.io/customresourcedefinitions/";
+
 /// Namespaces every cluster has.
 pub const SYSTEM_NAMESPACES: &[&str] =
     &["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -66,6 +68,22 @@ impl ApiServer {
             cache,
             options: config.options.clone(),
         });
+        // CRDs created or changed through any API server become served resources before any
+        // watcher hears of them.
+        let observed = Arc::downgrade(&state);
+        state.cache.set_observer(Arc::new(move |event| {
+            if !event.key.starts_with(CRD_PREFIX) {
+                return;
+            }
+            let Some(state) = observed.upgrade() else { return };
+            match event.event_type {
+                flotilla_storage::EventType::Deleted => {
+                    let name = crate::object::name(&event.object).to_string();
+                    state.registry.set_crd_resources(&name, Vec::new(), None);
+                }
+                _ => register_crd(&state, &event.object),
+            }
+        }));
         let (crds, _) = state.cache.list(
             "/registry/apiextensions.k8s.io/customresourcedefinitions/",
             None,

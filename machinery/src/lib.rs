@@ -6,6 +6,7 @@ pub mod apply;
 mod apply_walk;
 pub mod defaults;
 pub mod fieldpath;
+pub mod kind_validation;
 pub mod printers;
 pub mod schema;
 pub mod selector;

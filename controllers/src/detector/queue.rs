@@ -1,0 +1,241 @@
+//! A small work queue with client-go's guarantees: a key waiting in the queue is there once
+//! however often it is added, a key is processed by one worker at a time (added while running,
+//! it runs again afterwards), failed keys come back after an exponential backoff, and keys can
+//! be added after a delay.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::Hash;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+/// The queue. Cheap to share behind an [`Arc`].
+#[derive(Debug)]
+pub struct WorkQueue<K> {
+    state: Mutex<State<K>>,
+    notify: Notify,
+    backoff_base: Duration,
+    backoff_max: Duration,
+}
+
+#[derive(Debug)]
+struct State<K> {
+    order: VecDeque<K>,
+    queued: HashSet<K>,
+    running: HashSet<K>,
+    /// Keys added while running: they go back in the queue when done.
+    again: HashSet<K>,
+    /// Consecutive failures per key.
+    failures: HashMap<K, u32>,
+    shut_down: bool,
+}
+
+impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
+    /// A queue whose failed keys are retried after `backoff_base * 2^(failures-1)`, at most
+    /// `backoff_max`.
+    pub fn new(backoff_base: Duration, backoff_max: Duration) -> Self {
+        WorkQueue {
+            state: Mutex::new(State {
+                order: VecDeque::new(),
+                queued: HashSet::new(),
+                running: HashSet::new(),
+                again: HashSet::new(),
+                failures: HashMap::new(),
+                shut_down: false,
+            }),
+            notify: Notify::new(),
+            backoff_base,
+            backoff_max,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<K>> {
+        // A panic while holding this lock leaves consistent sets behind; keep going.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues `key` unless it is already waiting; a running key runs again when done.
+    pub fn add(&self, key: K) {
+        let mut state = self.lock();
+        if state.shut_down {
+            return;
+        }
+        if state.running.contains(&key) {
+            state.again.insert(key);
+        } else if state.queued.insert(key.clone()) {
+            state.order.push_back(key);
+            drop(state);
+            self.notify.notify_one();
+        }
+    }
+
+    /// Queues `key` after `delay`.
+    pub fn add_after(self: &Arc<Self>, key: K, delay: Duration) {
+        let queue = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            queue.add(key);
+        });
+    }
+
+    /// The next key to process, waiting for one; `None` once the queue is shut down. The caller
+    /// must call [`WorkQueue::done`] with the key when finished.
+    pub async fn next(&self) -> Option<K> {
+        loop {
+            // Registered before looking, so that an add or a shutdown in between wakes us.
+            let notified = self.notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if state.shut_down {
+                    return None;
+                }
+                if let Some(key) = state.order.pop_front() {
+                    state.queued.remove(&key);
+                    state.running.insert(key.clone());
+                    let more = !state.order.is_empty();
+                    drop(state);
+                    if more {
+                        // Let another worker pick up the rest.
+                        self.notify.notify_one();
+                    }
+                    return Some(key);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Marks `key` finished: on success its failures are forgotten; on failure it is retried
+    /// after its backoff (returned). A key added while it ran is queued again now.
+    pub fn done(self: &Arc<Self>, key: &K, succeeded: bool) -> Option<Duration> {
+        let mut state = self.lock();
+        state.running.remove(key);
+        let retry = if succeeded {
+            state.failures.remove(key);
+            None
+        } else {
+            let failures = state.failures.entry(key.clone()).or_insert(0);
+            *failures = failures.saturating_add(1);
+            let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(20));
+            Some(
+                self.backoff_base
+                    .saturating_mul(factor)
+                    .min(self.backoff_max),
+            )
+        };
+        let again = state.again.remove(key);
+        drop(state);
+        if again {
+            self.add(key.clone());
+        }
+        if let Some(delay) = retry {
+            self.add_after(key.clone(), delay);
+        }
+        retry
+    }
+
+    /// Stops handing out keys; [`WorkQueue::next`] returns `None` from now on.
+    pub fn shut_down(&self) {
+        self.lock().shut_down = true;
+        self.notify.notify_waiters();
+    }
+
+    /// Keys waiting (not running).
+    pub fn len(&self) -> usize {
+        self.lock().order.len()
+    }
+
+    /// Whether no key is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue() -> Arc<WorkQueue<&'static str>> {
+        Arc::new(WorkQueue::new(
+            Duration::from_secs(1),
+            Duration::from_secs(8),
+        ))
+    }
+
+    #[tokio::test]
+    async fn a_waiting_key_is_queued_once() {
+        let q = queue();
+        q.add("a");
+        q.add("b");
+        q.add("a");
+        assert_eq!(q.len(), 2);
+        assert_eq!(q.next().await, Some("a"));
+        assert_eq!(q.next().await, Some("b"));
+        assert!(q.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_running_key_is_not_handed_out_twice() {
+        let q = queue();
+        q.add("a");
+        let key = q.next().await.unwrap();
+        q.add("a");
+        assert!(q.is_empty(), "added while running: held back");
+        q.add("b");
+        assert_eq!(q.next().await, Some("b"), "other keys still flow");
+        q.done(&key, true);
+        assert_eq!(q.next().await, Some("a"), "runs again after done");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failures_back_off_exponentially() {
+        let q = queue();
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            q.add("a");
+            let key = q.next().await.unwrap();
+            delays.push(q.done(&key, false).unwrap());
+            // The retry is what brings it back.
+            assert_eq!(q.next().await, Some("a"));
+            q.done(&"a", true);
+        }
+        // Each loop succeeded after the retry, so the count restarted every time.
+        assert!(
+            delays.iter().all(|d| *d == Duration::from_secs(1)),
+            "{delays:?}"
+        );
+
+        q.add("b");
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            let key = q.next().await.unwrap();
+            delays.push(q.done(&key, false).unwrap().as_secs());
+        }
+        assert_eq!(delays, vec![1, 2, 4, 8, 8]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn add_after_waits() {
+        let q = queue();
+        q.add_after("a", Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_secs(29)).await;
+        assert!(q.is_empty());
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(q.next().await, Some("a"));
+    }
+
+    #[tokio::test]
+    async fn shut_down_releases_waiting_workers() {
+        let q = queue();
+        let worker = tokio::spawn({
+            let q = Arc::clone(&q);
+            async move { q.next().await }
+        });
+        tokio::task::yield_now().await;
+        q.shut_down();
+        assert_eq!(worker.await.unwrap(), None);
+    }
+}
