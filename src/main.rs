@@ -10,6 +10,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use flotilla_storage::Storage;
 
+mod simulate;
+
 #[derive(Parser)]
 #[command(name = "flotilla", version, about = "A federated Kubernetes control plane")]
 struct Cli {
@@ -21,6 +23,69 @@ struct Cli {
 enum Command {
     /// Run the Kubernetes-compatible API server.
     Apiserver(ApiserverOptions),
+    /// Run the controllers (the resource detector) against a Flotilla API server.
+    ControllerManager(ControllerManagerOptions),
+    /// Show where a workload would be placed, without a server.
+    Simulate(simulate::SimulateOptions),
+}
+
+#[derive(Args, Debug)]
+struct ControllerManagerOptions {
+    /// Kubeconfig of the Flotilla API server to control.
+    #[arg(long, env = "KUBECONFIG")]
+    kubeconfig: PathBuf,
+    /// Templates reconciled concurrently by the detector.
+    #[arg(long, default_value_t = 16)]
+    concurrent_template_syncs: usize,
+    /// Delete the ResourceBinding of a template whose policy is deleted (Karmada keeps it, and
+    /// so does Flotilla by default).
+    #[arg(long)]
+    delete_released_bindings: bool,
+}
+
+impl ControllerManagerOptions {
+    fn validate(&self) -> Result<()> {
+        if !self.kubeconfig.exists() {
+            bail!(
+                "kubeconfig {} does not exist; point --kubeconfig at the file `flotilla apiserver` wrote",
+                self.kubeconfig.display()
+            );
+        }
+        if self.concurrent_template_syncs == 0 {
+            bail!("--concurrent-template-syncs must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// A kube-rs client for the API server a kubeconfig points at.
+async fn client_from(kubeconfig: &std::path::Path) -> Result<kube::Client> {
+    let raw = kube::config::Kubeconfig::read_from(kubeconfig)
+        .with_context(|| format!("cannot read kubeconfig {}", kubeconfig.display()))?;
+    let config = kube::Config::from_custom_kubeconfig(raw, &Default::default())
+        .await
+        .with_context(|| format!("invalid kubeconfig {}", kubeconfig.display()))?;
+    Ok(kube::Client::try_from(config)?)
+}
+
+async fn run_controller_manager(opts: ControllerManagerOptions) -> Result<()> {
+    opts.validate()?;
+    let client = client_from(&opts.kubeconfig).await?;
+    let detector = flotilla_controllers::DetectorOptions {
+        workers: opts.concurrent_template_syncs,
+        released_bindings: if opts.delete_released_bindings {
+            flotilla_controllers::ReleasedBindings::Delete
+        } else {
+            flotilla_controllers::ReleasedBindings::Keep
+        },
+        ..Default::default()
+    };
+    eprintln!("Flotilla controller-manager is running against {} (Ctrl-C to stop).", opts.kubeconfig.display());
+    flotilla_controllers::run_detector(client, detector, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +153,13 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Apiserver(opts) => run_apiserver(opts).await,
+        Command::ControllerManager(opts) => run_controller_manager(opts).await,
+        Command::Simulate(opts) => {
+            if !simulate::run(opts)? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 
