@@ -1450,64 +1450,35 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
             _ => {}
         }
         let is_namespace = req.info.group.is_empty() && req.info.resource == "namespaces";
-        if is_namespace && !object::is_deleting(&old) {
+        // A namespace, or an object with finalizers, is only marked: whoever owns the
+        // finalizers (for namespaces, the lifecycle controller) finishes the deletion.
+        let marked = if is_namespace && !object::is_deleting(&old) {
             let mut next = old.clone();
             object::meta_mut(&mut next).insert("deletionTimestamp".into(), json!(object::now()));
             next["status"] = json!({"phase": "Terminating"});
-            if opts.dry_run {
-                return Ok(json_response(
-                    StatusCode::OK,
-                    &present(&req.info, &next),
-                    &[],
-                ));
-            }
-            match req
-                .state
-                .store
-                .update(&key, encode(&next), kv.mod_revision)
-                .await
-            {
-                Ok(w) => {
-                    cache::set_resource_version(&mut next, w.mod_revision);
-                    return Ok(json_response(
-                        StatusCode::OK,
-                        &present(&req.info, &next),
-                        &[],
-                    ));
-                }
-                Err(StorageError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if !finalizers.is_empty() || (is_namespace && object::is_deleting(&old)) {
-            // Graceful: mark, and let whoever owns the finalizers finish the job.
+            Some(next)
+        } else if !finalizers.is_empty() || is_namespace {
             let mut next = old.clone();
             let meta = object::meta_mut(&mut next);
             if !meta.contains_key("deletionTimestamp") {
                 meta.insert("deletionTimestamp".into(), json!(object::now()));
                 meta.insert("deletionGracePeriodSeconds".into(), json!(0));
             }
-            meta.insert("finalizers".into(), json!(finalizers));
-            if opts.dry_run || next == old {
-                return Ok(json_response(
-                    StatusCode::OK,
-                    &present(&req.info, &next),
-                    &[],
-                ));
+            if !finalizers.is_empty() {
+                meta.insert("finalizers".into(), json!(finalizers));
             }
-            match req
-                .state
-                .store
-                .update(&key, encode(&next), kv.mod_revision)
-                .await
-            {
+            Some(next)
+        } else {
+            None
+        };
+        if let Some(mut next) = marked {
+            if opts.dry_run || next == old {
+                return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+            }
+            match req.state.store.update(&key, encode(&next), kv.mod_revision).await {
                 Ok(w) => {
                     cache::set_resource_version(&mut next, w.mod_revision);
-                    return Ok(json_response(
-                        StatusCode::OK,
-                        &present(&req.info, &next),
-                        &[],
-                    ));
+                    return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
                 }
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
