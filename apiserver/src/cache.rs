@@ -22,6 +22,25 @@ pub struct CachedObject {
     pub key: String,
     pub object: Arc<Value>,
     pub revision: Revision,
+    /// The object's JSON, serialized at most once however many LISTs and watches send it.
+    encoded: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl CachedObject {
+    fn new(key: String, object: Arc<Value>, revision: Revision) -> Self {
+        CachedObject {
+            key,
+            object,
+            revision,
+            encoded: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The object as JSON bytes.
+    pub fn encoded(&self) -> &bytes::Bytes {
+        self.encoded
+            .get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
+    }
 }
 
 /// One change.
@@ -33,6 +52,16 @@ pub struct CacheEvent {
     pub object: Arc<Value>,
     pub prev: Option<Arc<Value>>,
     pub revision: Revision,
+    /// `object` as JSON, serialized once for all watchers.
+    encoded: std::sync::OnceLock<bytes::Bytes>,
+}
+
+impl CacheEvent {
+    /// The event's object as JSON bytes.
+    pub fn encoded(&self) -> &bytes::Bytes {
+        self.encoded
+            .get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
+    }
 }
 
 /// What watchers receive.
@@ -144,11 +173,7 @@ impl WatchCache {
                 let object = Arc::new(decode(kv, kv.mod_revision));
                 objects.insert(
                     kv.key.clone(),
-                    Arc::new(CachedObject {
-                        key: kv.key.clone(),
-                        object,
-                        revision: kv.mod_revision,
-                    }),
+                    Arc::new(CachedObject::new(kv.key.clone(), object, kv.mod_revision)),
                 );
             }
             if !page.more || page.items.is_empty() {
@@ -224,6 +249,7 @@ impl WatchCache {
             object: Arc::clone(&object),
             prev,
             revision,
+            encoded: std::sync::OnceLock::new(),
         });
         {
             let mut state = self.state.write().expect("cache lock");
@@ -234,11 +260,7 @@ impl WatchCache {
                 _ => {
                     state.objects.insert(
                         event.kv.key.clone(),
-                        Arc::new(CachedObject {
-                            key: event.kv.key,
-                            object,
-                            revision,
-                        }),
+                        Arc::new(CachedObject::new(event.kv.key, object, revision)),
                     );
                 }
             }

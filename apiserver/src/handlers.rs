@@ -384,16 +384,25 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
         let (objects, rev) = req.state.cache.list(&prefix, None);
         revision = rev;
         let mut last_key = None;
+        let mut selected = Vec::new();
         for cached in objects.iter() {
             if filter.matches(&cached.object) {
-                if limit.is_some_and(|l| items.len() >= l) {
+                if limit.is_some_and(|l| selected.len() >= l) {
                     next = last_key.map(|k: &str| encode_continue(rev, k));
                     break;
                 }
-                items.push((*cached.object).clone());
+                selected.push(Arc::clone(cached));
             }
             last_key = Some(cached.key.as_str());
         }
+        let mut meta = json!({"resourceVersion": revision.to_string()});
+        if let Some(token) = &next {
+            meta["continue"] = json!(token);
+        }
+        if rendering(&req.headers) == Rendering::Object {
+            return Ok(list_from_cache(req, &selected, &meta));
+        }
+        items = selected.iter().map(|c| (*c.object).clone()).collect();
     }
     let items: Vec<Value> = items.iter().map(|o| present(&req.info, o)).collect();
     let mut meta = json!({"resourceVersion": revision.to_string()});
@@ -405,6 +414,41 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
         &render(req, items, Some(meta)),
         &[],
     ))
+}
+
+/// A LIST answered from cached bytes: objects stored in the served version are copied as
+/// serialized once by the cache, not re-encoded per request (kube's cacher does the same).
+fn list_from_cache(
+    req: &Request<'_>,
+    objects: &[Arc<cache::CachedObject>],
+    meta: &Value,
+) -> Response {
+    let api_version = req.info.api_version();
+    let mut body = Vec::with_capacity(objects.iter().map(|c| c.encoded().len() + 1).sum::<usize>() + 256);
+    body.extend_from_slice(b"{\"kind\":");
+    let _ = serde_json::to_writer(&mut body, &req.info.list_kind);
+    body.extend_from_slice(b",\"apiVersion\":");
+    let _ = serde_json::to_writer(&mut body, &api_version);
+    body.extend_from_slice(b",\"metadata\":");
+    let _ = serde_json::to_writer(&mut body, meta);
+    body.extend_from_slice(b",\"items\":[");
+    for (i, cached) in objects.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        let stored_as_served = !req.info.is_event_v1()
+            && cached.object.get("apiVersion").and_then(|v| v.as_str()) == Some(api_version.as_str());
+        if stored_as_served {
+            body.extend_from_slice(cached.encoded());
+        } else {
+            let _ = serde_json::to_writer(&mut body, &present(&req.info, &cached.object));
+        }
+    }
+    body.extend_from_slice(b"]}");
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,39 +5,49 @@
 //! types, so they are complete and carry the upstream descriptions; custom resources use their
 //! CRD's `openAPIV3Schema`. The same schemas drive the server's own unknown-field detection.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value, json};
 
 use crate::registry::{Registry, ResourceInfo, SchemaSource};
 
-/// Definitions of every built-in kind and everything they reference, keyed by the upstream
-/// names (`io.k8s.api.apps.v1.Deployment`).
-pub fn builtin_definitions() -> &'static Arc<Map<String, Value>> {
-    static DEFS: OnceLock<Arc<Map<String, Value>>> = OnceLock::new();
-    DEFS.get_or_init(|| {
+/// The built-in kinds' schemas, generated once: every definition (keyed by the upstream names,
+/// `io.k8s.api.apps.v1.Deployment`) and the name of each kind's own definition.
+struct BuiltinSchemas {
+    definitions: Arc<Map<String, Value>>,
+    /// (group, version, kind) → definition name.
+    names: HashMap<(String, String, String), String>,
+}
+
+fn builtin_schemas() -> &'static BuiltinSchemas {
+    static SCHEMAS: OnceLock<BuiltinSchemas> = OnceLock::new();
+    SCHEMAS.get_or_init(|| {
         let mut generator = flotilla_api::resources::schema_settings().into_generator();
-        let mut gvks: Vec<(String, Value)> = Vec::new();
+        let mut names = HashMap::new();
         for info in crate::registry::builtin_resources() {
-            if let SchemaSource::Builtin(f) = info.schema {
-                let reference = f(&mut generator);
-                if let Some(name) = ref_name(reference.as_value()) {
-                    gvks.push((
-                        name,
-                        json!({"group": info.group, "version": info.version, "kind": info.kind}),
-                    ));
-                }
+            if let SchemaSource::Builtin(f) = info.schema
+                && let Some(name) = ref_name(f(&mut generator).as_value())
+            {
+                names.insert((info.group, info.version, info.kind), name);
             }
         }
         let mut defs = generator.take_definitions(true);
-        for (name, gvk) in gvks {
-            if let Some(Value::Object(def)) = defs.get_mut(&name) {
-                def.insert("x-kubernetes-group-version-kind".into(), json!([gvk]));
+        for ((group, version, kind), name) in &names {
+            if let Some(Value::Object(def)) = defs.get_mut(name) {
+                def.insert(
+                    "x-kubernetes-group-version-kind".into(),
+                    json!([{"group": group, "version": version, "kind": kind}]),
+                );
             }
         }
-        Arc::new(defs)
+        BuiltinSchemas { definitions: Arc::new(defs), names }
     })
+}
+
+/// Definitions of every built-in kind and everything they reference.
+pub fn builtin_definitions() -> &'static Arc<Map<String, Value>> {
+    &builtin_schemas().definitions
 }
 
 fn ref_name(v: &Value) -> Option<String> {
@@ -48,10 +58,11 @@ fn ref_name(v: &Value) -> Option<String> {
 /// The schema name of a resource's kind.
 pub fn schema_name(info: &ResourceInfo) -> Option<String> {
     match &info.schema {
-        SchemaSource::Builtin(f) => {
-            let mut generator = flotilla_api::resources::schema_settings().into_generator();
-            ref_name(f(&mut generator).as_value())
-        }
+        // Generated once at start-up: this is on every write's path.
+        SchemaSource::Builtin(_) => builtin_schemas()
+            .names
+            .get(&(info.group.clone(), info.version.clone(), info.kind.clone()))
+            .cloned(),
         SchemaSource::Crd(_) => Some(crd_schema_name(info)),
         SchemaSource::None => None,
     }

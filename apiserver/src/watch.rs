@@ -49,10 +49,27 @@ impl Encoder {
         }
     }
 
-    fn line(&mut self, event_type: &str, obj: &Value) -> Bytes {
+    fn line(&mut self, event_type: &str, obj: &Value, encoded: impl FnOnce() -> Bytes) -> Bytes {
+        // The common case, an object stored in the served version and sent as is, reuses the
+        // bytes the cache serialized once for every watcher.
+        let api_version = self.info.api_version();
+        if self.rendering == Rendering::Object
+            && !self.info.is_event_v1()
+            && obj.get("apiVersion").and_then(|v| v.as_str()) == Some(api_version.as_str())
+        {
+            let object = encoded();
+            let mut line = Vec::with_capacity(object.len() + 32);
+            line.extend_from_slice(b"{\"type\":\"");
+            line.extend_from_slice(event_type.as_bytes());
+            line.extend_from_slice(b"\",\"object\":");
+            line.extend_from_slice(&object);
+            line.extend_from_slice(b"}\n");
+            return Bytes::from(line);
+        }
         let object = self.object(obj);
         event_line(event_type, &object)
     }
+
 
     fn bookmark(&self, revision: Revision, initial_end: bool) -> Bytes {
         let mut meta = json!({"resourceVersion": revision.to_string()});
@@ -114,7 +131,7 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
             }
             let (objects, sub) = cache.snapshot_and_subscribe(&prefix);
             for cached in objects.iter().filter(|c| filter.matches(&c.object)) {
-                initial.push(encoder.line("ADDED", &cached.object));
+                initial.push(encoder.line("ADDED", &cached.object, || cached.encoded().clone()));
             }
             last_rev = sub.revision;
             if send_initial {
@@ -131,7 +148,7 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
                 // new, which NotOlderThan allows.
                 let (objects, sub) = cache.snapshot_and_subscribe(&prefix);
                 for cached in objects.iter().filter(|c| filter.matches(&c.object)) {
-                    initial.push(encoder.line("ADDED", &cached.object));
+                    initial.push(encoder.line("ADDED", &cached.object, || cached.encoded().clone()));
                 }
                 last_rev = sub.revision.max(after);
                 initial.push(encoder.bookmark(last_rev, true));
@@ -221,7 +238,7 @@ fn encode_event(encoder: &mut Encoder, filter: &Filter, event: &CacheEvent) -> O
         EventType::Deleted if before || now => "DELETED",
         _ => return None,
     };
-    Some(encoder.line(kind, &event.object))
+    Some(encoder.line(kind, &event.object, || event.encoded().clone()))
 }
 
 fn stream_response(body: Body, mode: Rendering) -> Response {
