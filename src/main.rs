@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use flotilla_storage::Storage;
 
 mod simulate;
@@ -25,6 +25,8 @@ enum Command {
     Apiserver(ApiserverOptions),
     /// Run the controllers (the resource detector) against a Flotilla API server.
     ControllerManager(ControllerManagerOptions),
+    /// Run the scheduler: place ResourceBindings on member clusters.
+    Scheduler(SchedulerOptions),
     /// Show where a workload would be placed, without a server.
     Simulate(simulate::SimulateOptions),
 }
@@ -82,6 +84,74 @@ async fn run_controller_manager(opts: ControllerManagerOptions) -> Result<()> {
     };
     eprintln!("Flotilla controller-manager is running against {} (Ctrl-C to stop).", opts.kubeconfig.display());
     flotilla_controllers::run_detector(client, detector, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SchedulerEvents {
+    /// No events.
+    Off,
+    /// ScheduleBindingFailed only.
+    Failures,
+    /// ScheduleBindingSucceed too (one more write per scheduled binding).
+    All,
+}
+
+#[derive(Args, Debug)]
+struct SchedulerOptions {
+    /// Kubeconfig of the Flotilla API server whose bindings to schedule.
+    #[arg(long, env = "KUBECONFIG")]
+    kubeconfig: PathBuf,
+    /// Schedule the bindings whose spec.schedulerName is this (empty means default-scheduler).
+    #[arg(long, default_value = flotilla_scheduler::service::DEFAULT_SCHEDULER_NAME)]
+    scheduler_name: String,
+    /// Bindings scheduled concurrently.
+    #[arg(long, default_value_t = 16)]
+    workers: usize,
+    /// Scheduler plugins, as Karmada's --plugins: `*` for all, `*,-Name` to disable one.
+    #[arg(long, default_value = "*")]
+    plugins: String,
+    /// Keep selected clusters that received 0 replicas in the result (Karmada's flag).
+    #[arg(long)]
+    enable_empty_workload_propagation: bool,
+    /// Which results are recorded as Kubernetes Events.
+    #[arg(long, value_enum, default_value = "failures")]
+    events: SchedulerEvents,
+}
+
+impl SchedulerOptions {
+    fn validate(&self) -> Result<flotilla_scheduler::service::SchedulerOptions> {
+        if !self.kubeconfig.exists() {
+            bail!(
+                "kubeconfig {} does not exist; point --kubeconfig at the file `flotilla apiserver` wrote",
+                self.kubeconfig.display()
+            );
+        }
+        let opts = flotilla_scheduler::service::SchedulerOptions {
+            scheduler_name: self.scheduler_name.clone(),
+            workers: self.workers,
+            plugins: self.plugins.clone(),
+            enable_empty_workload_propagation: self.enable_empty_workload_propagation,
+            events: match self.events {
+                SchedulerEvents::Off => flotilla_scheduler::service::EventMode::Off,
+                SchedulerEvents::Failures => flotilla_scheduler::service::EventMode::Failures,
+                SchedulerEvents::All => flotilla_scheduler::service::EventMode::All,
+            },
+            ..Default::default()
+        };
+        opts.validate()?;
+        Ok(opts)
+    }
+}
+
+async fn run_scheduler(opts: SchedulerOptions) -> Result<()> {
+    let scheduler = opts.validate()?;
+    let client = client_from(&opts.kubeconfig).await?;
+    eprintln!("Flotilla scheduler is running against {} (Ctrl-C to stop).", opts.kubeconfig.display());
+    flotilla_scheduler::service::run_scheduler(client, scheduler, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
@@ -154,6 +224,7 @@ async fn main() -> Result<()> {
     match cli.command {
         Command::Apiserver(opts) => run_apiserver(opts).await,
         Command::ControllerManager(opts) => run_controller_manager(opts).await,
+        Command::Scheduler(opts) => run_scheduler(opts).await,
         Command::Simulate(opts) => {
             if !simulate::run(opts)? {
                 std::process::exit(1);

@@ -38,6 +38,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+use crate::quantity::Quantity;
 use crate::selector::LabelSelector;
 use crate::validation::{
     FieldError, FieldErrorKind, NameRule, go_quote, is_dns1035_label, is_dns1123_label,
@@ -635,237 +636,15 @@ fn bytes_len(v: &Value) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Resource quantities (`k8s.io/apimachinery/pkg/api/resource`): parsed exactly enough to compare
-// them and to print them the way `Quantity.String()` does.
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QuantityFormat {
-    DecimalSi,
-    BinarySi,
-    DecimalExponent,
-}
-
-/// A parsed quantity: its value in units of 10⁻⁹ (kube's finest scale; finer values round up)
-/// and the format it was written in. Saturates far beyond any real resource amount.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Quantity {
-    nanos: i128,
-    format: QuantityFormat,
-}
-
-const QUANTITY_FORMAT_ERROR: &str =
-    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-const QUANTITY_NUMERIC_ERROR: &str = "unable to parse numeric part of quantity";
-const QUANTITY_SUFFIX_ERROR: &str = "unable to parse quantity's suffix";
-const NANO: i128 = 1_000_000_000;
-
-impl Quantity {
-    /// Parses a quantity string (`500m`, `1Gi`, `1e3`); the error is kube's message.
-    pub(crate) fn parse(s: &str) -> Result<Self, &'static str> {
-        let (neg, rest) = match s.as_bytes().first() {
-            Some(b'-') => (true, &s[1..]),
-            Some(b'+') => (false, &s[1..]),
-            _ => (false, s),
-        };
-        let num_len = rest
-            .bytes()
-            .take_while(|b| b.is_ascii_digit() || *b == b'.')
-            .count();
-        let (num, suffix) = rest.split_at(num_len);
-        if num.is_empty() || !suffix_matches_regex(suffix) {
-            return Err(QUANTITY_FORMAT_ERROR);
-        }
-        let (whole, frac) = num.split_once('.').unwrap_or((num, ""));
-        if frac.contains('.') || (whole.is_empty() && frac.is_empty()) {
-            return Err(QUANTITY_NUMERIC_ERROR);
-        }
-        let (exp10, exp2, format) = match suffix {
-            "" => (0, 0, QuantityFormat::DecimalSi),
-            "n" => (-9, 0, QuantityFormat::DecimalSi),
-            "u" => (-6, 0, QuantityFormat::DecimalSi),
-            "m" => (-3, 0, QuantityFormat::DecimalSi),
-            "k" => (3, 0, QuantityFormat::DecimalSi),
-            "M" => (6, 0, QuantityFormat::DecimalSi),
-            "G" => (9, 0, QuantityFormat::DecimalSi),
-            "T" => (12, 0, QuantityFormat::DecimalSi),
-            "P" => (15, 0, QuantityFormat::DecimalSi),
-            "E" => (18, 0, QuantityFormat::DecimalSi),
-            "Ki" => (0, 10, QuantityFormat::BinarySi),
-            "Mi" => (0, 20, QuantityFormat::BinarySi),
-            "Gi" => (0, 30, QuantityFormat::BinarySi),
-            "Ti" => (0, 40, QuantityFormat::BinarySi),
-            "Pi" => (0, 50, QuantityFormat::BinarySi),
-            "Ei" => (0, 60, QuantityFormat::BinarySi),
-            other => {
-                let exp = other
-                    .strip_prefix(['e', 'E'])
-                    .filter(|x| !x.is_empty())
-                    .and_then(|x| x.parse::<i32>().ok())
-                    .ok_or(QUANTITY_SUFFIX_ERROR)?;
-                (exp, 0, QuantityFormat::DecimalExponent)
-            }
-        };
-        // Mantissa from at most 36 significant digits; further integer digits raise the
-        // exponent, further fraction digits only make the value inexact (rounded up).
-        let mut mantissa: i128 = 0;
-        let mut digits = 0;
-        let mut scale: i64 = 0;
-        let mut inexact = false;
-        for (i, b) in whole.bytes().chain(frac.bytes()).enumerate() {
-            let d = i128::from(b - b'0');
-            let in_frac = i >= whole.len();
-            if mantissa == 0 && d == 0 {
-                if in_frac {
-                    scale -= 1;
-                }
-                continue;
-            }
-            if digits < 36 {
-                mantissa = mantissa * 10 + d;
-                digits += 1;
-                if in_frac {
-                    scale -= 1;
-                }
-            } else if in_frac {
-                inexact |= d != 0;
-            } else {
-                scale += 1;
-            }
-        }
-        let mut v = mantissa.saturating_mul(1i128 << exp2);
-        let e = scale + i64::from(exp10) + 9;
-        if e >= 0 {
-            for _ in 0..e.min(40) {
-                v = v.saturating_mul(10);
-            }
-        } else {
-            let mut div: i128 = 1;
-            let mut overflow = false;
-            for _ in 0..(-e) {
-                match div.checked_mul(10) {
-                    Some(d) => div = d,
-                    None => {
-                        overflow = true;
-                        break;
-                    }
-                }
-            }
-            if overflow {
-                inexact |= v != 0;
-                v = 0;
-            } else {
-                inexact |= v % div != 0;
-                v /= div;
-            }
-            if inexact {
-                v = v.saturating_add(1);
-            }
-        }
-        if e >= 0 && inexact {
-            v = v.saturating_add(1);
-        }
-        Ok(Quantity {
-            nanos: if neg { -v } else { v },
-            format,
-        })
-    }
-
-    /// A quantity from a JSON value: a string, or a bare number as kube also accepts.
-    pub(crate) fn from_json(v: &Value) -> Result<Self, &'static str> {
-        match v {
-            Value::String(s) => Self::parse(s),
-            Value::Number(n) => Self::parse(&n.to_string()),
-            _ => Err(QUANTITY_FORMAT_ERROR),
-        }
-    }
-
-    fn is_negative(self) -> bool {
-        self.nanos < 0
-    }
-
-    /// Whether the value is a whole number (`MilliValue() % 1000 == 0`).
-    fn is_integer(self) -> bool {
-        self.nanos % NANO == 0
-    }
-
-    /// `Quantity.String()`: the canonical form (`1000m` prints `1`, `1024Mi` prints `1Gi`).
-    pub(crate) fn canonical(self) -> String {
-        if self.nanos == 0 {
-            return "0".to_owned();
-        }
-        let sign = if self.nanos < 0 { "-" } else { "" };
-        let abs = self.nanos.unsigned_abs();
-        if self.format == QuantityFormat::BinarySi && abs.is_multiple_of(NANO as u128) {
-            let mut whole = abs / NANO as u128;
-            if whole >= 1024 {
-                let mut k = 0;
-                while whole.is_multiple_of(1024) && k < 6 {
-                    whole /= 1024;
-                    k += 1;
-                }
-                let suffix = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"][k];
-                return format!("{sign}{whole}{suffix}");
-            }
-        }
-        // Decimal: strip factors of ten, then lower the exponent to a multiple of three.
-        let mut mantissa = abs;
-        let mut exp: i64 = -9;
-        while mantissa.is_multiple_of(10) {
-            mantissa /= 10;
-            exp += 1;
-        }
-        while exp.rem_euclid(3) != 0 {
-            mantissa = mantissa.saturating_mul(10);
-            exp -= 1;
-        }
-        let suffix = if self.format == QuantityFormat::DecimalExponent {
-            if exp == 0 {
-                String::new()
-            } else {
-                format!("e{exp}")
-            }
-        } else {
-            match exp {
-                -9 => "n".to_owned(),
-                -6 => "u".to_owned(),
-                -3 => "m".to_owned(),
-                0 => String::new(),
-                3 => "k".to_owned(),
-                6 => "M".to_owned(),
-                9 => "G".to_owned(),
-                12 => "T".to_owned(),
-                15 => "P".to_owned(),
-                18 => "E".to_owned(),
-                other => format!("e{other}"),
-            }
-        };
-        format!("{sign}{mantissa}{suffix}")
-    }
-}
-
-impl PartialOrd for Quantity {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.nanos.cmp(&other.nanos))
-    }
-}
-
-/// The suffix half of kube's quantity regex: `[eEinumkKMGTP]*[-+]?[0-9]*`.
-fn suffix_matches_regex(s: &str) -> bool {
-    let letters = s
-        .bytes()
-        .take_while(|b| b"eEinumkKMGTP".contains(b))
-        .count();
-    let rest = &s[letters..];
-    let rest = rest.strip_prefix(['-', '+']).unwrap_or(rest);
-    rest.bytes().all(|b| b.is_ascii_digit())
-}
+// Resource quantities ([`crate::quantity`]): compared by value, printed the way
+// `Quantity.String()` does.
 
 /// Parses the quantity at `v`, reporting a malformed one at `p`.
 fn quantity_at(p: &str, v: &Value, e: &mut Errs) -> Option<Quantity> {
     match Quantity::from_json(v) {
         Ok(q) => Some(q),
-        Err(msg) => {
-            e.push(invalid_json(p, v, msg));
+        Err(err) => {
+            e.push(invalid_json(p, v, err.message()));
             None
         }
     }
@@ -999,10 +778,14 @@ fn container_resource_name(p: &str, name: &str, e: &mut Errs) {
 /// `ValidateResourceQuantityValue`: non-negative, and whole for integer resources.
 fn resource_quantity_value(p: &str, name: &str, q: Quantity, e: &mut Errs) {
     if q.is_negative() {
-        e.push(invalid(p, &q.canonical(), NEGATIVE));
+        e.push(invalid(p, &q.to_string(), NEGATIVE));
     }
-    if is_integer_resource(name) && !q.is_integer() {
-        e.push(invalid(p, &q.canonical(), "must be an integer"));
+    // kube asks `MilliValue() % 1000 == 0`, which overflows where the milli value does not fit.
+    let integer = q
+        .checked_milli_value()
+        .map_or_else(|| q.is_integer(), |m| m % 1000 == 0);
+    if is_integer_resource(name) && !integer {
+        e.push(invalid(p, &q.to_string(), "must be an integer"));
     }
 }
 
@@ -1748,17 +1531,14 @@ fn resources(res: &Value, p: &str, e: &mut Errs) {
                     if q != *limit && !overcommit {
                         e.push(invalid(
                             &req_path,
-                            &q.canonical(),
-                            &format!("must be equal to {name} limit of {}", limit.canonical()),
+                            &q.to_string(),
+                            &format!("must be equal to {name} limit of {limit}"),
                         ));
                     } else if q > *limit {
                         e.push(invalid(
                             &req_path,
-                            &q.canonical(),
-                            &format!(
-                                "must be less than or equal to {name} limit of {}",
-                                limit.canonical()
-                            ),
+                            &q.to_string(),
+                            &format!("must be less than or equal to {name} limit of {limit}"),
                         ));
                     }
                 }
@@ -3574,8 +3354,8 @@ fn pvc_spec(spec: &Value, p: &str, e: &mut Errs) {
         None => e.push(required(&sp, "")),
         Some(v) => {
             if let Some(q) = quantity_at(&sp, v, e) {
-                if q.nanos <= 0 {
-                    e.push(invalid(&sp, &q.canonical(), NOT_POSITIVE));
+                if q.nanos() <= 0 {
+                    e.push(invalid(&sp, &q.to_string(), NOT_POSITIVE));
                 } else {
                     resource_quantity_value(&sp, "storage", q, e);
                 }
@@ -3678,8 +3458,8 @@ fn pvc(obj: &Value, old: Option<&Value>, e: &mut Errs) {
         let status_size = old
             .pointer("/status/capacity/storage")
             .and_then(|q| Quantity::from_json(q).ok())
-            .map_or(0, |q| q.nanos);
-        if new_size.nanos <= status_size {
+            .map_or(0, Quantity::nanos);
+        if new_size.nanos() <= status_size {
             e.push(forbidden(
                 "spec.resources.requests.storage",
                 "field can not be less than status.capacity",
@@ -3894,12 +3674,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("min"),
-                    &a.canonical(),
-                    &format!(
-                        "min value {} is greater than max value {}",
-                        a.canonical(),
-                        b.canonical()
-                    ),
+                    &a.to_string(),
+                    &format!("min value {a} is greater than max value {b}"),
                 ));
             }
             if let (Some(r), Some(a)) = (def_req, min)
@@ -3907,12 +3683,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("defaultRequest"),
-                    &r.canonical(),
-                    &format!(
-                        "min value {} is greater than default request value {}",
-                        a.canonical(),
-                        r.canonical()
-                    ),
+                    &r.to_string(),
+                    &format!("min value {a} is greater than default request value {r}"),
                 ));
             }
             if let (Some(r), Some(b)) = (def_req, max)
@@ -3920,12 +3692,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("defaultRequest"),
-                    &r.canonical(),
-                    &format!(
-                        "default request value {} is greater than max value {}",
-                        r.canonical(),
-                        b.canonical()
-                    ),
+                    &r.to_string(),
+                    &format!("default request value {r} is greater than max value {b}"),
                 ));
             }
             if let (Some(r), Some(d)) = (def_req, def)
@@ -3933,12 +3701,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("defaultRequest"),
-                    &r.canonical(),
-                    &format!(
-                        "default request value {} is greater than default limit value {}",
-                        r.canonical(),
-                        d.canonical()
-                    ),
+                    &r.to_string(),
+                    &format!("default request value {r} is greater than default limit value {d}"),
                 ));
             }
             if let (Some(d), Some(a)) = (def, min)
@@ -3946,12 +3710,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("default"),
-                    &a.canonical(),
-                    &format!(
-                        "min value {} is greater than default value {}",
-                        a.canonical(),
-                        d.canonical()
-                    ),
+                    &a.to_string(),
+                    &format!("min value {a} is greater than default value {d}"),
                 ));
             }
             if let (Some(d), Some(b)) = (def, max)
@@ -3959,36 +3719,29 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("default"),
-                    &b.canonical(),
-                    &format!(
-                        "default value {} is greater than max value {}",
-                        d.canonical(),
-                        b.canonical()
-                    ),
+                    &b.to_string(),
+                    &format!("default value {d} is greater than max value {b}"),
                 ));
             }
             if let Some(r) = ratio
-                && r.nanos < NANO
+                && r < Quantity::from_units(1)
             {
                 e.push(invalid(
                     &at("maxLimitRequestRatio"),
-                    &r.canonical(),
-                    &format!("ratio {} is less than 1", r.canonical()),
+                    &r.to_string(),
+                    &format!("ratio {r} is less than 1"),
                 ));
             }
             if let (Some(r), Some(a), Some(b)) = (ratio, min, max)
-                && a.nanos > 0
+                && a.nanos() > 0
             {
-                let limit = b.nanos as f64 / a.nanos as f64;
-                let ratio_value = r.nanos as f64 / NANO as f64;
+                let limit = b.nanos() as f64 / a.nanos() as f64;
+                let ratio_value = r.as_f64();
                 if ratio_value > limit {
                     e.push(invalid(
                         &at("maxLimitRequestRatio"),
-                        &r.canonical(),
-                        &format!(
-                            "ratio {} is greater than max/min = {limit:.6}",
-                            r.canonical()
-                        ),
+                        &r.to_string(),
+                        &format!("ratio {r} is greater than max/min = {limit:.6}"),
                     ));
                 }
             }
@@ -3998,12 +3751,8 @@ fn limit_range(obj: &Value, e: &mut Errs) {
             {
                 e.push(invalid(
                     &at("defaultRequest"),
-                    &r.canonical(),
-                    &format!(
-                        "default value {} must equal to defaultRequest value {} in {k}",
-                        d.canonical(),
-                        r.canonical()
-                    ),
+                    &r.to_string(),
+                    &format!("default value {d} must equal to defaultRequest value {r} in {k}"),
                 ));
             }
         }
@@ -5730,9 +5479,9 @@ fn metric_target(t: &Value, p: &str, e: &mut Errs) {
     for key in ["value", "averageValue"] {
         if let Some(v) = get(t, key)
             && let Some(q) = quantity_at(&c(p, key), v, e)
-            && q.nanos <= 0
+            && q.nanos() <= 0
         {
-            e.push(invalid(&c(p, key), &q.canonical(), "must be positive"));
+            e.push(invalid(&c(p, key), &q.to_string(), "must be positive"));
         }
     }
     if let Some(u) = int(t, "averageUtilization").filter(|u| *u < 1) {

@@ -19,7 +19,8 @@
 
 use std::fmt;
 
-use crate::quantity::Quantity;
+use flotilla_machinery::quantity::Quantity;
+
 use crate::types::{BindingInput, ClusterInput, ReplicaRequirements, ResourceSummary};
 
 /// An estimator of the replicas a cluster can still take.

@@ -81,7 +81,8 @@ fn label_selector(s: &meta::LabelSelector) -> LabelSelector {
     }
 }
 
-fn cluster_affinity(a: &policy::ClusterAffinity) -> ClusterAffinity {
+/// Converts a `ClusterAffinity` (of a placement, a term, or a static weight rule).
+pub fn cluster_affinity(a: &policy::ClusterAffinity) -> ClusterAffinity {
     ClusterAffinity {
         label_selector: a.label_selector.as_ref().map(label_selector),
         field_selector: a.field_selector.as_ref().map(|f| FieldSelector {

@@ -23,7 +23,8 @@
 //!
 //! The inputs are the crate's own small structs ([`types`]), so the core is testable without
 //! API objects; `from_api` (feature `api`, on by default) converts real `Cluster`s,
-//! `Placement`s and bindings.
+//! `Placement`s and bindings. `service` (feature `service`) runs the scheduler against an API
+//! server: it watches clusters and bindings and writes placements back.
 
 pub mod affinity;
 pub mod division;
@@ -33,13 +34,17 @@ pub mod filter;
 pub mod from_api;
 mod gosort;
 pub mod plugins;
-pub mod quantity;
 pub mod select;
+#[cfg(feature = "service")]
+pub mod service;
 pub mod types;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+/// Kubernetes quantities: the workspace's one implementation, in `flotilla-machinery`.
+pub use flotilla_machinery::quantity;
 
 pub use crate::filter::{FilterOutcome, Registry};
 pub use crate::quantity::Quantity;

@@ -42,7 +42,6 @@
 pub mod binding;
 pub mod index;
 pub mod matching;
-pub mod quantity;
 pub mod queue;
 pub mod replicas;
 

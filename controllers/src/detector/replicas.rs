@@ -5,11 +5,10 @@
 use std::collections::BTreeMap;
 
 use flotilla_api::work::v1alpha2::{NodeClaim, ReplicaRequirements};
+use flotilla_machinery::quantity::{Format, Quantity, QuantityError};
 use k8s_openapi::api::core::v1::{NodeSelector, Toleration};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use serde_json::Value;
-
-use super::quantity::{Quantity, QuantityError, QuantityFormat};
 
 /// Why a template's replicas could not be interpreted.
 #[derive(Debug, thiserror::Error)]
@@ -187,9 +186,9 @@ impl Resource {
     ) -> Result<(ResourceKind, i64), InterpretError> {
         let kind = resource_kind(name);
         let value = match kind {
-            ResourceKind::MilliCpu => quantity.milli_value(),
+            ResourceKind::MilliCpu => quantity.checked_milli_value(),
             ResourceKind::Ignored => Some(0),
-            _ => quantity.value(),
+            _ => quantity.checked_value(),
         };
         let value = value.ok_or_else(|| InterpretError::Field {
             field: field.to_owned(),
@@ -237,33 +236,32 @@ impl Resource {
         Ok(())
     }
 
-    /// The positive totals, printed as Karmada prints them.
+    /// The positive totals, printed as Karmada prints them (`Resource.ResourceList()`:
+    /// `NewMilliQuantity(cpu, DecimalSI)`, `NewQuantity(memory, BinarySI)`, ...).
     fn into_list(self) -> BTreeMap<String, K8sQuantity> {
         let mut out = BTreeMap::new();
-        let mut put = |name: &str, q: QuantityFormat, v: i64| {
-            if v > 0 {
+        let mut put = |name: &str, q: Quantity| {
+            if q.signum() > 0 {
                 out.insert(name.to_owned(), K8sQuantity(q.to_string()));
             }
         };
         put(
             "cpu",
-            QuantityFormat::DecimalMilli(self.milli_cpu),
-            self.milli_cpu,
+            Quantity::new_milli(self.milli_cpu, Format::DecimalSi),
         );
-        put("memory", QuantityFormat::Binary(self.memory), self.memory);
+        put("memory", Quantity::new(self.memory, Format::BinarySi));
         put(
             "ephemeral-storage",
-            QuantityFormat::Binary(self.ephemeral_storage),
-            self.ephemeral_storage,
+            Quantity::new(self.ephemeral_storage, Format::BinarySi),
         );
-        put("pods", QuantityFormat::Decimal(self.pods), self.pods);
+        put("pods", Quantity::new(self.pods, Format::DecimalSi));
         for (name, value) in self.scalars {
             let format = if is_huge_page(&name) {
-                QuantityFormat::Binary(value)
+                Format::BinarySi
             } else {
-                QuantityFormat::Decimal(value)
+                Format::DecimalSi
             };
-            put(&name, format, value);
+            put(&name, Quantity::new(value, format));
         }
         out
     }
@@ -317,17 +315,13 @@ fn quantity_map(
     })?;
     let mut out = BTreeMap::new();
     for (name, q) in map {
-        let text = match q {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            _ => {
-                return Err(InterpretError::Field {
-                    field: format!("{field}.{name}"),
-                    reason: "not a quantity".to_owned(),
-                });
-            }
-        };
-        let parsed = Quantity::parse(&text).map_err(|source| InterpretError::Quantity {
+        if !matches!(q, Value::String(_) | Value::Number(_)) {
+            return Err(InterpretError::Field {
+                field: format!("{field}.{name}"),
+                reason: "not a quantity".to_owned(),
+            });
+        }
+        let parsed = Quantity::from_json(q).map_err(|source| InterpretError::Quantity {
             field: format!("{field}.{name}"),
             source,
         })?;
