@@ -311,11 +311,33 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
     let mut next: Option<String> = None;
     let revision;
 
-    if let Some(token) = req.query.get("continue") {
+    // `resourceVersionMatch=Exact` asks for the list as it was at that revision: the store
+    // still has it (until compaction); the cache only has the present.
+    let exact = match (req.query.get("resourceVersionMatch"), req.query.get("resourceVersion")) {
+        (Some("Exact"), Some(rv)) if req.query.get("continue").is_none() => Some(Continue {
+            rv: rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?,
+            start: String::new(),
+        }),
+        (Some("Exact"), None) => {
+            return Err(ApiError::bad_request(
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+            ));
+        }
+        (Some(m), _) if !matches!(m, "Exact" | "NotOlderThan") => {
+            return Err(ApiError::bad_request(format!(
+                "resourceVersionMatch: Unsupported value: {m:?}: supported values: \"Exact\", \"NotOlderThan\""
+            )));
+        }
+        _ => None,
+    };
+    let from_store = match (req.query.get("continue"), exact) {
+        (Some(token), _) => Some(decode_continue(token)?),
+        (None, exact) => exact,
+    };
+    if let Some(cont) = from_store {
         // Later pages come from the store at the first page's revision, so the whole list is
         // one consistent snapshot.
-        let cont = decode_continue(token)?;
-        let mut start = Some(cont.start);
+        let mut start = (!cont.start.is_empty()).then_some(cont.start);
         revision = cont.rv;
         loop {
             let page = req
