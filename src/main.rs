@@ -150,7 +150,10 @@ impl SchedulerOptions {
 async fn run_scheduler(opts: SchedulerOptions) -> Result<()> {
     let scheduler = opts.validate()?;
     let client = client_from(&opts.kubeconfig).await?;
-    eprintln!("Flotilla scheduler is running against {} (Ctrl-C to stop).", opts.kubeconfig.display());
+    eprintln!(
+        "Flotilla scheduler is running against {} (Ctrl-C to stop).",
+        opts.kubeconfig.display()
+    );
     flotilla_scheduler::service::run_scheduler(client, scheduler, async {
         let _ = tokio::signal::ctrl_c().await;
     })

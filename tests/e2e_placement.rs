@@ -181,6 +181,21 @@ spec:
       labelSelector: {matchLabels: {environment: staging}}
 "#;
 
+/// A binding for another scheduler: this one must leave it alone.
+const OTHER_SCHEDULERS_BINDING: &str = r#"
+apiVersion: work.karmada.io/v1alpha2
+kind: ResourceBinding
+metadata:
+  name: batch-deployment
+  labels: {propagationpolicy.karmada.io/permanent-id: 00000000-0000-0000-0000-000000000001}
+spec:
+  resource: {apiVersion: apps/v1, kind: Deployment, namespace: default, name: batch}
+  replicas: 3
+  schedulerName: batch-scheduler
+  placement:
+    clusterAffinity: {clusterNames: [us-east-1]}
+"#;
+
 fn binding(server: &Server, name: &str) -> Result<Value, String> {
     let out = server.kubectl(&["get", "rb", name, "-o", "json"]);
     if !out.success() {
@@ -249,17 +264,23 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
     let condition = scheduled_condition(&rb).expect("Scheduled condition");
     assert_eq!(condition["reason"], "Success", "{condition}");
     assert!(rb.pointer("/status/lastScheduledTime").is_some(), "{rb:#}");
-    let applied = at(&rb, "/metadata/annotations/policy.karmada.io~1applied-placement");
+    let applied = at(
+        &rb,
+        "/metadata/annotations/policy.karmada.io~1applied-placement",
+    );
     let applied: Value = serde_json::from_str(applied.as_str().expect("string")).expect("JSON");
     assert_eq!(
         &applied,
         at(&rb, "/spec/placement"),
         "the applied-placement annotation records the placement scheduled with"
     );
-    let decisions = at(&rb, "/metadata/annotations/scheduler.flotilla.io~1decisions")
-        .as_str()
-        .expect("string")
-        .to_owned();
+    let decisions = at(
+        &rb,
+        "/metadata/annotations/scheduler.flotilla.io~1decisions",
+    )
+    .as_str()
+    .expect("string")
+    .to_owned();
     let lines: Vec<&str> = decisions.lines().collect();
     assert_eq!(lines.len(), 3, "one line per cluster:\n{decisions}");
     assert!(
@@ -268,8 +289,14 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
         ) && lines[0].contains("ClusterAffinity"),
         "{decisions}"
     );
-    assert!(lines[1].starts_with("eu-west-1: selected, 3 replicas"), "{decisions}");
-    assert!(lines[2].starts_with("us-east-1: selected, 6 replicas"), "{decisions}");
+    assert!(
+        lines[1].starts_with("eu-west-1: selected, 3 replicas"),
+        "{decisions}"
+    );
+    assert!(
+        lines[2].starts_with("us-east-1: selected, 6 replicas"),
+        "{decisions}"
+    );
 
     // `kubectl get rb` shows it scheduled.
     let table = table_rows(&cp.server.kubectl_ok(&["get", "rb"]));
@@ -284,7 +311,9 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
     assert_eq!(row[scheduled_column], "True", "{table:?}");
 
     // `kubectl describe rb` says why ap-south-1 was left out.
-    let described = cp.server.kubectl_ok(&["describe", "rb", "nginx-deployment"]);
+    let described = cp
+        .server
+        .kubectl_ok(&["describe", "rb", "nginx-deployment"]);
     assert!(
         described.contains("scheduler.flotilla.io/decisions")
             && described.contains(
@@ -309,13 +338,19 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
         "nginx-deployment",
         json!([{"name": "us-east-1", "replicas": 12}]),
     );
-    let decisions = at(&rb, "/metadata/annotations/scheduler.flotilla.io~1decisions");
+    let decisions = at(
+        &rb,
+        "/metadata/annotations/scheduler.flotilla.io~1decisions",
+    );
     assert!(
         !decisions.as_str().unwrap_or_default().contains("eu-west-1"),
         "the deleted cluster is no longer considered: {decisions}"
     );
 
-    // A policy whose affinity matches nothing: NoClusterFit, with every cluster's reason.
+    // A binding for another scheduler, then a policy whose affinity matches nothing:
+    // NoClusterFit, with every cluster's reason.
+    cp.server
+        .apply_yaml("batch-binding.yaml", OTHER_SCHEDULERS_BINDING);
     cp.server.apply_yaml("web.yaml", &deployment("web", 2));
     cp.server.apply_yaml("web-policy.yaml", STAGING_POLICY);
     let rb = cp.eventually("rb web-deployment not scheduled", |server| {
@@ -344,9 +379,12 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
         rb.pointer("/status/schedulerObservedGeneration").is_none(),
         "only a successful schedule is observed: {rb:#}"
     );
-    let decisions = at(&rb, "/metadata/annotations/scheduler.flotilla.io~1decisions")
-        .as_str()
-        .expect("string");
+    let decisions = at(
+        &rb,
+        "/metadata/annotations/scheduler.flotilla.io~1decisions",
+    )
+    .as_str()
+    .expect("string");
     assert!(
         decisions
             .lines()
@@ -355,4 +393,11 @@ fn deployments_are_placed_explained_and_follow_scale_and_fleet_changes() {
     );
     let table = table_rows(&cp.server.kubectl_ok(&["get", "rb", "web-deployment"]));
     assert_eq!(table[1][1], "False", "{table:?}");
+
+    // The other scheduler's binding, created before, was never touched.
+    let batch = binding(&cp.server, "batch-deployment").expect("batch binding");
+    assert!(
+        batch.get("status").is_none() && batch.pointer("/spec/clusters").is_none(),
+        "{batch:#}"
+    );
 }

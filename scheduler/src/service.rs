@@ -386,7 +386,12 @@ impl Ctx {
     // ----- clusters ----------------------------------------------------------------------------
 
     fn snapshot(&self) -> Arc<Snapshot> {
-        if let Some(s) = &self.clusters.read().unwrap_or_else(|e| e.into_inner()).snapshot {
+        if let Some(s) = &self
+            .clusters
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .snapshot
+        {
             return Arc::clone(s);
         }
         let mut cache = self.clusters.write().unwrap_or_else(|e| e.into_inner());
@@ -419,7 +424,10 @@ impl Ctx {
             cache.snapshot = None;
             cache.clusters.insert(input.name.clone(), input.clone())
         };
-        if old.as_ref().is_none_or(|old| !same_for_placement(old, &input)) {
+        if old
+            .as_ref()
+            .is_none_or(|old| !same_for_placement(old, &input))
+        {
             debug!(cluster = %input.name, "cluster changed");
             self.requeue_affected(&[(old, Some(input))]);
         }
@@ -465,7 +473,11 @@ impl Ctx {
                 changes.push((Some(old.clone()), None));
             }
         }
-        debug!(clusters = listed.len(), changed = changes.len(), "listed clusters");
+        debug!(
+            clusters = listed.len(),
+            changed = changes.len(),
+            "listed clusters"
+        );
         if !changes.is_empty() {
             self.requeue_affected(&changes);
         }
@@ -553,9 +565,8 @@ impl Ctx {
         debug!(bindings = queued, "listed bindings");
     }
 
-    /// The freshest copy known: the cache's, or the one the scheduler last wrote.
-    fn current(&self, key: &BindingKey) -> Option<Stored> {
-        let cached = match &key.namespace {
+    fn cached(&self, key: &BindingKey) -> Option<Stored> {
+        match &key.namespace {
             Some(ns) => self
                 .bindings
                 .get(&ObjectRef::new(&key.name).within(ns))
@@ -564,17 +575,35 @@ impl Ctx {
                 .cluster_bindings
                 .get(&ObjectRef::new(&key.name))
                 .map(Stored::Cluster),
-        };
-        let ours = lock(&self.written).get(key).cloned();
-        match (cached, ours) {
-            (Some(cached), Some(ours)) if ours.revision() > cached.revision() => Some(ours),
-            (Some(cached), _) => Some(cached),
-            // Deleted: the delete event has already dropped our copy, or is about to.
-            (None, _) => None,
         }
     }
 
+    /// The freshest copy known: the cache's, or the one the scheduler last wrote.
+    fn current(&self, key: &BindingKey) -> Option<Stored> {
+        let cached = self.cached(key);
+        let mut written = lock(&self.written);
+        let ours = written.get(key).cloned();
+        match (cached, ours) {
+            (Some(cached), Some(ours)) if ours.revision() > cached.revision() => Some(ours),
+            (cached, ours) => {
+                if ours.is_some() {
+                    // The cache has caught up (its event came before our copy was kept).
+                    written.remove(key);
+                }
+                // No cached copy: deleted, and the delete event drops ours too.
+                cached
+            }
+        }
+    }
+
+    /// Keeps a copy the scheduler wrote (or read) until the cache has one at least as new.
     fn remember(&self, key: &BindingKey, b: &Stored) {
+        if self
+            .cached(key)
+            .is_some_and(|cached| cached.revision() >= b.revision())
+        {
+            return;
+        }
         let mut written = lock(&self.written);
         if written
             .get(key)
@@ -1078,10 +1107,7 @@ pub async fn run_scheduler(
     let scheduler = Scheduler::new().with_registry(opts.registry()?);
     let (bindings, binding_writer) = reflector::store::<ResourceBinding>();
     let (cluster_bindings, cluster_binding_writer) = reflector::store::<ClusterResourceBinding>();
-    let queue = Arc::new(SchedulingQueue::new(
-        opts.backoff_initial,
-        opts.backoff_max,
-    ));
+    let queue = Arc::new(SchedulingQueue::new(opts.backoff_initial, opts.backoff_max));
     let recorder = (opts.events != EventMode::Off).then(|| {
         Recorder::new(
             client.clone(),
@@ -1232,7 +1258,8 @@ mod tests {
         }
         let prod = || cluster("m1", &[("env", "prod")]);
         let dev = || cluster("m1", &[("env", "dev")]);
-        let by_label = json!({"clusterAffinity": {"labelSelector": {"matchLabels": {"env": "prod"}}}});
+        let by_label =
+            json!({"clusterAffinity": {"labelSelector": {"matchLabels": {"env": "prod"}}}});
         let terms = json!({"clusterAffinities": [
             {"affinityName": "primary", "labelSelector": {"matchLabels": {"env": "prod"}}},
             {"affinityName": "backup", "clusterNames": ["m9"]},
@@ -1264,7 +1291,10 @@ mod tests {
             },
             Case {
                 name: "a deleted cluster it runs on",
-                binding: rb(json!({"clusterAffinity": {"clusterNames": ["m2"]}}), json!([{"name": "m1", "replicas": 3}])),
+                binding: rb(
+                    json!({"clusterAffinity": {"clusterNames": ["m2"]}}),
+                    json!([{"name": "m1", "replicas": 3}]),
+                ),
                 change: (Some(dev()), None),
                 affected: true,
             },

@@ -121,9 +121,8 @@ pub fn decide(
     if reschedule_requested(spec, status) {
         return Decision::Schedule(Trigger::RescheduleRequested);
     }
-    let workload = spec.replicas() > 0
-        || spec.replica_requirements.is_some()
-        || !spec.components.is_empty();
+    let workload =
+        spec.replicas() > 0 || spec.replica_requirements.is_some() || !spec.components.is_empty();
     if !workload || placement.replica_scheduling_type() == policy::ReplicaSchedulingType::Duplicated
     {
         return Decision::Schedule(Trigger::AlwaysRescheduled);
@@ -212,7 +211,9 @@ pub fn replicas_changed(spec: &ResourceBindingSpec, placement: &policy::Placemen
             .clusters
             .iter()
             .any(|c| c.replicas() != spec.replicas()),
-        policy::ReplicaSchedulingType::Divided => spec.assigned_replicas() != i64::from(spec.replicas()),
+        policy::ReplicaSchedulingType::Divided => {
+            spec.assigned_replicas() != i64::from(spec.replicas())
+        }
     }
 }
 
@@ -327,7 +328,9 @@ mod tests {
             binding: ResourceBinding,
             want: Decision,
         }
-        let placed = clusters(json!([{"name": "eu-west-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}]));
+        let placed = clusters(
+            json!([{"name": "eu-west-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}]),
+        );
         let cases = vec![
             Case {
                 name: "never scheduled: no applied placement",
@@ -360,12 +363,21 @@ mod tests {
             },
             Case {
                 name: "divided: scaled up",
-                binding: with(vec![applied(divided()), placed.clone(), scheduled(3), json!({"spec": {"replicas": 12}})]),
+                binding: with(vec![
+                    applied(divided()),
+                    placed.clone(),
+                    scheduled(3),
+                    json!({"spec": {"replicas": 12}}),
+                ]),
                 want: Decision::Schedule(Trigger::ReplicasChanged),
             },
             Case {
                 name: "divided: evicted from a cluster (sum below replicas)",
-                binding: with(vec![applied(divided()), clusters(json!([{"name": "us-east-1", "replicas": 6}])), scheduled(3)]),
+                binding: with(vec![
+                    applied(divided()),
+                    clusters(json!([{"name": "us-east-1", "replicas": 6}])),
+                    scheduled(3),
+                ]),
                 want: Decision::Schedule(Trigger::ReplicasChanged),
             },
             Case {
@@ -398,7 +410,9 @@ mod tests {
                 binding: with(vec![
                     json!({"spec": {"placement": duplicated()}}),
                     applied(duplicated()),
-                    clusters(json!([{"name": "eu-west-1", "replicas": 9}, {"name": "us-east-1", "replicas": 9}])),
+                    clusters(
+                        json!([{"name": "eu-west-1", "replicas": 9}, {"name": "us-east-1", "replicas": 9}]),
+                    ),
                     scheduled(3),
                 ]),
                 want: Decision::Schedule(Trigger::AlwaysRescheduled),
@@ -408,7 +422,9 @@ mod tests {
                 binding: with(vec![
                     json!({"spec": {"placement": duplicated()}}),
                     applied(duplicated()),
-                    clusters(json!([{"name": "eu-west-1", "replicas": 9}, {"name": "us-east-1", "replicas": 8}])),
+                    clusters(
+                        json!([{"name": "eu-west-1", "replicas": 9}, {"name": "us-east-1", "replicas": 8}]),
+                    ),
                     scheduled(3),
                 ]),
                 want: Decision::Schedule(Trigger::ReplicasChanged),
@@ -427,7 +443,9 @@ mod tests {
                 name: "a target cluster is being deleted",
                 binding: with(vec![
                     applied(divided()),
-                    clusters(json!([{"name": "deleting-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}])),
+                    clusters(
+                        json!([{"name": "deleting-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}]),
+                    ),
                     scheduled(3),
                 ]),
                 want: Decision::Schedule(Trigger::TargetClusterDeleting("deleting-1".into())),
@@ -436,7 +454,9 @@ mod tests {
                 name: "a target cluster is gone",
                 binding: with(vec![
                     applied(divided()),
-                    clusters(json!([{"name": "gone-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}])),
+                    clusters(
+                        json!([{"name": "gone-1", "replicas": 3}, {"name": "us-east-1", "replicas": 6}]),
+                    ),
                     scheduled(3),
                 ]),
                 want: Decision::Schedule(Trigger::TargetClusterGone("gone-1".into())),
@@ -511,7 +531,11 @@ mod tests {
             handled: bool,
         }
         let cases = vec![
-            Case { name: "default scheduler, claimed by a PropagationPolicy", patch: json!({}), handled: true },
+            Case {
+                name: "default scheduler, claimed by a PropagationPolicy",
+                patch: json!({}),
+                handled: true,
+            },
             Case {
                 name: "explicit default scheduler",
                 patch: json!({"spec": {"schedulerName": "default-scheduler"}}),

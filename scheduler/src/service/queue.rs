@@ -151,7 +151,9 @@ impl<K: Clone + Eq + Hash + Send + 'static> SchedulingQueue<K> {
             .delayed
             .first_key_value()
             .is_none_or(|(&(first, _), _)| deadline < first);
-        state.delayed.insert((deadline, seq), (key.clone(), priority));
+        state
+            .delayed
+            .insert((deadline, seq), (key.clone(), priority));
         state.delayed_at.insert(key, (deadline, seq));
         drop(state);
         if earliest {
@@ -386,14 +388,23 @@ mod tests {
         tokio::spawn(Arc::clone(&q).run_timer());
         q.add("a", 0);
         let key = next_key(&q).await;
-        assert_eq!(q.done(&key, 0, Requeue::Backoff), Some(Duration::from_secs(1)));
+        assert_eq!(
+            q.done(&key, 0, Requeue::Backoff),
+            Some(Duration::from_secs(1))
+        );
         let key = next_key(&q).await;
-        assert_eq!(q.done(&key, 0, Requeue::Backoff), Some(Duration::from_secs(2)));
+        assert_eq!(
+            q.done(&key, 0, Requeue::Backoff),
+            Some(Duration::from_secs(2))
+        );
         let key = next_key(&q).await;
         assert_eq!(q.done(&key, 0, Requeue::Never), None);
         q.add("a", 0);
         let key = next_key(&q).await;
-        assert_eq!(q.done(&key, 0, Requeue::Backoff), Some(Duration::from_secs(1)));
+        assert_eq!(
+            q.done(&key, 0, Requeue::Backoff),
+            Some(Duration::from_secs(1))
+        );
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,9 +30,10 @@ const CLUSTER_AFFINITY: &str = "ClusterAffinity";
 /// us-east-1: selected, 6 replicas (220 available)
 /// ```
 ///
-/// With more than [`MAX_DECISION_LINES`] clusters, rejections for other reasons are kept first,
-/// then selected clusters, then clusters outside the cluster affinity, and the rest are counted
-/// on a last line.
+/// With more than [`MAX_DECISION_LINES`] clusters, the clusters outside the cluster affinity
+/// (whatever else rejects them: the placement does not want them anyway) are counted on one
+/// last line, and so are the lines beyond the limit — rejections for other reasons are kept
+/// first, then selected clusters (they are in `spec.clusters` too).
 pub fn explain(outcome: &ScheduleOutcome, workload: bool) -> String {
     #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
     enum Class {
@@ -43,7 +44,7 @@ pub fn explain(outcome: &ScheduleOutcome, workload: bool) -> String {
     let class = |d: &ClusterDecision| {
         if d.selected {
             Class::Selected
-        } else if !d.reasons.is_empty() && d.reasons.iter().all(|r| r.plugin == CLUSTER_AFFINITY) {
+        } else if d.reasons.iter().any(|r| r.plugin == CLUSTER_AFFINITY) {
             Class::OutsideAffinity
         } else {
             Class::Rejected
@@ -53,7 +54,12 @@ pub fn explain(outcome: &ScheduleOutcome, workload: bool) -> String {
     let mut omitted: BTreeMap<Class, usize> = BTreeMap::new();
     if shown.len() > MAX_DECISION_LINES {
         shown.sort_by_key(|d| class(d));
-        for d in shown.drain(MAX_DECISION_LINES - 1..) {
+        let kept = shown
+            .iter()
+            .take(MAX_DECISION_LINES - 1)
+            .take_while(|d| class(d) != Class::OutsideAffinity)
+            .count();
+        for d in shown.drain(kept..) {
             *omitted.entry(class(d)).or_default() += 1;
         }
         shown.sort_by(|a, b| a.name.cmp(&b.name));
@@ -88,7 +94,11 @@ fn line(d: &ClusterDecision, workload: bool) -> String {
         .unwrap_or_default();
     if d.selected {
         if workload {
-            let noun = if d.replicas == 1 { "replica" } else { "replicas" };
+            let noun = if d.replicas == 1 {
+                "replica"
+            } else {
+                "replicas"
+            };
             format!("{}: selected, {} {noun}{available}", d.name, d.replicas)
         } else {
             format!("{}: selected", d.name)
@@ -276,7 +286,12 @@ mod tests {
     use super::*;
     use crate::{ClusterDecision, Reason, ScheduleResult, TargetCluster};
 
-    fn decision(name: &str, selected: bool, replicas: i32, reasons: &[(&'static str, &'static str)]) -> ClusterDecision {
+    fn decision(
+        name: &str,
+        selected: bool,
+        replicas: i32,
+        reasons: &[(&'static str, &'static str)],
+    ) -> ClusterDecision {
         ClusterDecision {
             name: name.into(),
             selected,
@@ -307,10 +322,26 @@ mod tests {
         let o = outcome(
             ScheduleResult::Scheduled,
             vec![
-                decision("ap-south-1", false, 0, &[("TaintToleration", "cluster has untolerated taint dedicated=gpu:NoSchedule"), ("ClusterAffinity", "cluster is not in clusterNames")]),
+                decision(
+                    "ap-south-1",
+                    false,
+                    0,
+                    &[
+                        (
+                            "TaintToleration",
+                            "cluster has untolerated taint dedicated=gpu:NoSchedule",
+                        ),
+                        ("ClusterAffinity", "cluster is not in clusterNames"),
+                    ],
+                ),
                 decision("eu-west-1", true, 3, &[]),
                 decision("solo", true, 1, &[]),
-                decision("us-east-1", false, 0, &[("AssignReplicas", "received 0 replicas")]),
+                decision(
+                    "us-east-1",
+                    false,
+                    0,
+                    &[("AssignReplicas", "received 0 replicas")],
+                ),
             ],
         );
         assert_eq!(
@@ -335,22 +366,55 @@ mod tests {
             let d = match i {
                 7 | 42 | 77 => decision(&name, true, 3, &[]),
                 50 => decision(&name, false, 0, &[("TaintToleration", "untolerated")]),
-                _ => decision(&name, false, 0, &[("ClusterAffinity", "cluster is not in clusterNames")]),
+                _ => decision(
+                    &name,
+                    false,
+                    0,
+                    &[("ClusterAffinity", "cluster is not in clusterNames")],
+                ),
             };
             decisions.push(d);
         }
         let text = explain(&outcome(ScheduleResult::Scheduled, decisions), true);
+        assert_eq!(
+            text,
+            "c007: selected, 3 replicas (100 available)\n\
+             c042: selected, 3 replicas (100 available)\n\
+             c050: rejected: TaintToleration: untolerated\n\
+             c077: selected, 3 replicas (100 available)\n\
+             (+96 more clusters: 96 outside the cluster affinity)"
+        );
+
+        // Beyond the limit even without affinity rejections: the rest are counted.
+        let decisions: Vec<ClusterDecision> = (0..30)
+            .map(|i| {
+                decision(
+                    &format!("c{i:03}"),
+                    i % 3 != 0,
+                    1,
+                    &[("TaintToleration", "untolerated")][..(i % 3 == 0) as usize],
+                )
+            })
+            .collect();
+        let text = explain(&outcome(ScheduleResult::Scheduled, decisions), true);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), MAX_DECISION_LINES, "{text}");
-        for needle in ["c007: selected", "c042: selected", "c077: selected", "c050: rejected: TaintToleration"] {
-            assert!(text.contains(needle), "{needle} kept:\n{text}");
-        }
-        assert_eq!(lines.last(), Some(&"(+81 more clusters: 81 outside the cluster affinity)"));
+        assert_eq!(
+            text.matches(": rejected: ").count(),
+            10,
+            "rejections are kept first:\n{text}"
+        );
+        assert_eq!(lines.last(), Some(&"(+11 more clusters: 11 selected)"));
     }
 
     fn meta(annotations: &[(&str, &str)]) -> ObjectMeta {
         ObjectMeta {
-            annotations: Some(annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()),
+            annotations: Some(
+                annotations
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
             ..Default::default()
         }
     }
@@ -359,7 +423,10 @@ mod tests {
     fn the_binding_patch_carries_only_what_differs() {
         let o = outcome(
             ScheduleResult::Scheduled,
-            vec![decision("eu-west-1", true, 3, &[]), decision("us-east-1", true, 6, &[])],
+            vec![
+                decision("eu-west-1", true, 3, &[]),
+                decision("us-east-1", true, 6, &[]),
+            ],
         );
         let spec = ResourceBindingSpec::default();
         let placement = r#"{"clusterAffinity":{}}"#;
@@ -371,20 +438,36 @@ mod tests {
             }))
         );
         let placed = ResourceBindingSpec {
-            clusters: vec![work::TargetCluster::new("eu-west-1", 3), work::TargetCluster::new("us-east-1", 6)],
+            clusters: vec![
+                work::TargetCluster::new("eu-west-1", 3),
+                work::TargetCluster::new("us-east-1", 6),
+            ],
             ..Default::default()
         };
-        let written = meta(&[(labels::APPLIED_PLACEMENT, placement), (DECISIONS_ANNOTATION, "why")]);
-        assert_eq!(binding_patch(&written, &placed, &o, placement, "why"), None, "nothing changed");
+        let written = meta(&[
+            (labels::APPLIED_PLACEMENT, placement),
+            (DECISIONS_ANNOTATION, "why"),
+        ]);
+        assert_eq!(
+            binding_patch(&written, &placed, &o, placement, "why"),
+            None,
+            "nothing changed"
+        );
         assert_eq!(
             binding_patch(&written, &placed, &o, placement, "why not"),
-            Some(json!({"metadata": {"annotations": {"scheduler.flotilla.io/decisions": "why not"}}}))
+            Some(
+                json!({"metadata": {"annotations": {"scheduler.flotilla.io/decisions": "why not"}}})
+            )
         );
 
         // A failure other than a fit error leaves the placement and the applied annotation.
         let unschedulable = ScheduleOutcome {
             result: ScheduleResult::Unschedulable,
-            targets: placed.clusters.iter().map(|c| TargetCluster::new(c.name.clone(), c.replicas())).collect(),
+            targets: placed
+                .clusters
+                .iter()
+                .map(|c| TargetCluster::new(c.name.clone(), c.replicas()))
+                .collect(),
             ..o.clone()
         };
         assert_eq!(
@@ -420,7 +503,10 @@ mod tests {
             observed_generation: None,
         };
         let current = ResourceBindingStatus {
-            conditions: vec![fully_applied.clone(), scheduled_condition(ScheduleResult::Scheduled, "old result", &t0)],
+            conditions: vec![
+                fully_applied.clone(),
+                scheduled_condition(ScheduleResult::Scheduled, "old result", &t0),
+            ],
             scheduler_observed_generation: Some(1),
             last_scheduled_time: Some(t0.clone()),
             ..Default::default()
@@ -446,15 +532,25 @@ mod tests {
         );
 
         let failure = StatusUpdate {
-            condition: scheduled_condition(ScheduleResult::NoClusterFit, "0/3 clusters are available", &t1),
+            condition: scheduled_condition(
+                ScheduleResult::NoClusterFit,
+                "0/3 clusters are available",
+                &t1,
+            ),
             observed_generation: None,
             affinity_name: None,
             scheduled_at: None,
         };
         let patch = status_patch(Some(&current), failure, false).expect("changed");
-        assert_eq!(patch["conditions"][1]["lastTransitionTime"], "2026-01-02T00:00:00Z", "flipped");
+        assert_eq!(
+            patch["conditions"][1]["lastTransitionTime"], "2026-01-02T00:00:00Z",
+            "flipped"
+        );
         assert_eq!(patch["conditions"][1]["reason"], "NoClusterFit");
-        assert!(patch.get("schedulerObservedGeneration").is_none(), "only a success is observed");
+        assert!(
+            patch.get("schedulerObservedGeneration").is_none(),
+            "only a success is observed"
+        );
         assert!(patch.get("lastScheduledTime").is_none());
     }
 
@@ -480,7 +576,8 @@ mod tests {
             Some(json!({"lastScheduledTime": "2026-01-02T00:00:00Z"}))
         );
         assert!(
-            status_patch(None, update(), false).is_some_and(|p| p.get("lastScheduledTime").is_some()),
+            status_patch(None, update(), false)
+                .is_some_and(|p| p.get("lastScheduledTime").is_some()),
             "a first success is stamped"
         );
     }
