@@ -23,7 +23,10 @@ use kube::api::{Api, PostParams, WatchEvent, WatchParams};
 const CLIENTS: usize = 64;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn value_1k() -> String {
@@ -43,7 +46,9 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn raw_etcd_puts(endpoint: &str, total: usize) -> f64 {
-    let client = etcd_client::Client::connect([endpoint], None).await.expect("etcd");
+    let client = etcd_client::Client::connect([endpoint], None)
+        .await
+        .expect("etcd");
     let value = value_1k();
     let started = Instant::now();
     let tasks: Vec<_> = (0..CLIENTS)
@@ -65,8 +70,12 @@ async fn raw_etcd_puts(endpoint: &str, total: usize) -> f64 {
 
 /// An API server on `store`, served on a loopback port; returns a kube client for it.
 async fn serve(store: Arc<dyn Storage>) -> kube::Client {
-    let server = ApiServer::new(store, Config::default()).await.expect("apiserver");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let server = ApiServer::new(store, Config::default())
+        .await
+        .expect("apiserver");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = server.serve(listener, std::future::pending()).await;
@@ -90,7 +99,9 @@ async fn creates(client: &kube::Client, ns: &str, total: usize) -> f64 {
                         "data": {"v": value},
                     }))
                     .expect("configmap");
-                    api.create(&PostParams::default(), &cm).await.expect("create");
+                    api.create(&PostParams::default(), &cm)
+                        .await
+                        .expect("create");
                 }
             })
         })
@@ -99,7 +110,11 @@ async fn creates(client: &kube::Client, ns: &str, total: usize) -> f64 {
     total as f64 / started.elapsed().as_secs_f64()
 }
 
-async fn list_latency(client: &kube::Client, ns: &str, rounds: usize) -> (Duration, Duration, usize) {
+async fn list_latency(
+    client: &kube::Client,
+    ns: &str,
+    rounds: usize,
+) -> (Duration, Duration, usize) {
     let mut samples = Vec::with_capacity(rounds);
     let mut bytes = 0;
     for _ in 0..rounds {
@@ -115,9 +130,20 @@ async fn list_latency(client: &kube::Client, ns: &str, rounds: usize) -> (Durati
     (percentile(&samples, 0.5), percentile(&samples, 0.99), bytes)
 }
 
-async fn watch_fanout(client: &kube::Client, ns: &str, watchers: usize, writes: usize) -> (Duration, Duration, usize) {
+async fn watch_fanout(
+    client: &kube::Client,
+    ns: &str,
+    watchers: usize,
+    writes: usize,
+) -> (Duration, Duration, usize) {
     let api: Api<ConfigMap> = Api::namespaced(client.clone(), ns);
-    let rv = api.list(&Default::default()).await.expect("list").metadata.resource_version.expect("rv");
+    let rv = api
+        .list(&Default::default())
+        .await
+        .expect("list")
+        .metadata
+        .resource_version
+        .expect("rv");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
     let ready = Arc::new(tokio::sync::Semaphore::new(0));
     for _ in 0..watchers {
@@ -126,7 +152,10 @@ async fn watch_fanout(client: &kube::Client, ns: &str, watchers: usize, writes: 
         let rv = rv.clone();
         let ready = Arc::clone(&ready);
         tokio::spawn(async move {
-            let stream = api.watch(&WatchParams::default().timeout(290), &rv).await.expect("watch");
+            let stream = api
+                .watch(&WatchParams::default().timeout(290), &rv)
+                .await
+                .expect("watch");
             ready.add_permits(1);
             let mut stream = stream.boxed();
             while let Ok(Some(event)) = stream.try_next().await {
@@ -140,7 +169,10 @@ async fn watch_fanout(client: &kube::Client, ns: &str, watchers: usize, writes: 
         });
     }
     drop(tx);
-    let _ = ready.acquire_many(watchers as u32).await.expect("watchers ready");
+    let _ = ready
+        .acquire_many(watchers as u32)
+        .await
+        .expect("watchers ready");
     let mut acked = std::collections::HashMap::new();
     let value = value_1k();
     for i in 0..writes {
@@ -149,7 +181,9 @@ async fn watch_fanout(client: &kube::Client, ns: &str, watchers: usize, writes: 
             "data": {"v": value},
         }))
         .expect("configmap");
-        api.create(&PostParams::default(), &cm).await.expect("create");
+        api.create(&PostParams::default(), &cm)
+            .await
+            .expect("create");
         acked.insert(format!("fan-{i:05}"), Instant::now());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -167,7 +201,11 @@ async fn watch_fanout(client: &kube::Client, ns: &str, watchers: usize, writes: 
     }
     let delivered = samples.len();
     samples.sort();
-    (percentile(&samples, 0.5), percentile(&samples, 0.99), delivered)
+    (
+        percentile(&samples, 0.5),
+        percentile(&samples, 0.99),
+        delivered,
+    )
 }
 
 fn main() {

@@ -13,7 +13,11 @@ use flotilla_storage::Storage;
 mod simulate;
 
 #[derive(Parser)]
-#[command(name = "flotilla", version, about = "A federated Kubernetes control plane")]
+#[command(
+    name = "flotilla",
+    version,
+    about = "A federated Kubernetes control plane"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,7 +86,10 @@ async fn run_controller_manager(opts: ControllerManagerOptions) -> Result<()> {
         },
         ..Default::default()
     };
-    eprintln!("Flotilla controller-manager is running against {} (Ctrl-C to stop).", opts.kubeconfig.display());
+    eprintln!(
+        "Flotilla controller-manager is running against {} (Ctrl-C to stop).",
+        opts.kubeconfig.display()
+    );
     flotilla_controllers::run_detector(client, detector, async {
         let _ = tokio::signal::ctrl_c().await;
     })
@@ -203,14 +210,23 @@ impl ApiserverOptions {
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len()));
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration {s:?} (try 30s, 5m, 1h)"))?;
+    let (num, unit) = s.split_at(
+        s.find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(s.len()),
+    );
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid duration {s:?} (try 30s, 5m, 1h)"))?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "" | "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration unit in {s:?} (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {s:?} (use ms, s, m or h)"
+            ));
+        }
     };
     Ok(Duration::from_secs_f64(secs))
 }
@@ -219,7 +235,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -245,12 +262,21 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
         let store = flotilla_storage::sqlite::SqliteStore::open(&path)
             .await
             .with_context(|| format!("cannot open the embedded store at {}", path.display()))?;
-        (Arc::new(store), format!("embedded store at {}", path.display()))
+        (
+            Arc::new(store),
+            format!("embedded store at {}", path.display()),
+        )
     } else {
-        let store = flotilla_storage::etcd::EtcdStore::connect(&opts.etcd_servers, &opts.etcd_prefix)
-            .await
-            .with_context(|| format!("cannot connect to etcd at {}", opts.etcd_servers.join(",")))?;
-        (Arc::new(store), format!("etcd at {}", opts.etcd_servers.join(",")))
+        let store =
+            flotilla_storage::etcd::EtcdStore::connect(&opts.etcd_servers, &opts.etcd_prefix)
+                .await
+                .with_context(|| {
+                    format!("cannot connect to etcd at {}", opts.etcd_servers.join(","))
+                })?;
+        (
+            Arc::new(store),
+            format!("etcd at {}", opts.etcd_servers.join(",")),
+        )
     };
     let config = flotilla_apiserver::Config {
         options: flotilla_apiserver::handlers::ServerOptions {
@@ -265,7 +291,12 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
         .context("cannot start the API server")?;
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
-        .with_context(|| format!("cannot listen on {} (is another server using it? pick one with --listen)", opts.listen))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (is another server using it? pick one with --listen)",
+                opts.listen
+            )
+        })?;
     let addr = listener.local_addr()?;
     let kubeconfig = opts
         .kubeconfig_out
@@ -277,7 +308,10 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
     }
     eprintln!("Flotilla API server is running on http://{addr} ({where_}).");
     if let Some(path) = &kubeconfig {
-        eprintln!("\nUse it with kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces\n  kubectl apply -f your-manifest.yaml\n", path.display());
+        eprintln!(
+            "\nUse it with kubectl:\n  export KUBECONFIG={}\n  kubectl get namespaces\n  kubectl apply -f your-manifest.yaml\n",
+            path.display()
+        );
     }
     eprintln!("Press Ctrl-C to stop.");
     server

@@ -56,7 +56,12 @@ fn documents(path: &Path) -> Result<Vec<Value>> {
             continue;
         }
         match doc.get("items").and_then(|i| i.as_array()) {
-            Some(items) if doc.get("kind").and_then(|k| k.as_str()).is_some_and(|k| k.ends_with("List")) => {
+            Some(items)
+                if doc
+                    .get("kind")
+                    .and_then(|k| k.as_str())
+                    .is_some_and(|k| k.ends_with("List")) =>
+            {
                 out.extend(items.iter().cloned())
             }
             _ => out.push(doc),
@@ -74,7 +79,10 @@ fn one_document(path: &Path) -> Result<Value> {
     }
 }
 
-fn policy_entry(doc: &Value, path: &Path) -> Result<(PolicyEntry, flotilla_api::policy::v1alpha1::PropagationSpec)> {
+fn policy_entry(
+    doc: &Value,
+    path: &Path,
+) -> Result<(PolicyEntry, flotilla_api::policy::v1alpha1::PropagationSpec)> {
     let kind = doc.get("kind").and_then(|k| k.as_str()).unwrap_or("");
     let violations = |v: Vec<flotilla_api::validation::FieldViolation>| -> Result<()> {
         if v.is_empty() {
@@ -96,7 +104,9 @@ fn policy_entry(doc: &Value, path: &Path) -> Result<(PolicyEntry, flotilla_api::
         }
         "ClusterPropagationPolicy" => {
             let mut p: ClusterPropagationPolicy = serde_json::from_value(doc.clone())
-                .with_context(|| format!("{} is not a valid ClusterPropagationPolicy", path.display()))?;
+                .with_context(|| {
+                    format!("{} is not a valid ClusterPropagationPolicy", path.display())
+                })?;
             flotilla_api::validation::default_cluster_propagation_policy(&mut p);
             violations(flotilla_api::validation::validate_cluster_propagation_policy(&p))?;
             Ok((PolicyEntry::from_cluster_propagation_policy(&p), p.spec))
@@ -151,12 +161,23 @@ fn table(report: &Value) -> String {
         .map(|d| {
             [
                 d["name"].as_str().unwrap_or("").to_string(),
-                if d["selected"].as_bool() == Some(true) { "yes".into() } else { "no".into() },
+                if d["selected"].as_bool() == Some(true) {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
                 d["replicas"].to_string(),
-                d["availableReplicas"].as_i64().map_or("-".into(), |a| a.to_string()),
+                d["availableReplicas"]
+                    .as_i64()
+                    .map_or("-".into(), |a| a.to_string()),
                 d["reasons"]
                     .as_array()
-                    .map(|r| r.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join("; "))
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|x| x.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
                     .unwrap_or_default(),
             ]
         })
@@ -193,18 +214,39 @@ pub fn run(opts: SimulateOptions) -> Result<bool> {
         .enumerate()
         .map(|(i, doc)| {
             serde_json::from_value(doc).with_context(|| {
-                format!("object {} of {} is not a valid Cluster", i + 1, opts.clusters.display())
+                format!(
+                    "object {} of {} is not a valid Cluster",
+                    i + 1,
+                    opts.clusters.display()
+                )
             })
         })
         .collect::<Result<_>>()?;
     let (entry, _spec) = policy_entry(&one_document(&opts.policy)?, &opts.policy)?;
     let workload = one_document(&opts.workload)?;
-    let s = |p: &str| workload.pointer(p).and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let (api_version, kind, name, uid) = (s("/apiVersion"), s("/kind"), s("/metadata/name"), s("/metadata/uid"));
+    let s = |p: &str| {
+        workload
+            .pointer(p)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (api_version, kind, name, uid) = (
+        s("/apiVersion"),
+        s("/kind"),
+        s("/metadata/name"),
+        s("/metadata/uid"),
+    );
     if api_version.is_empty() || kind.is_empty() || name.is_empty() {
-        bail!("{} needs apiVersion, kind and metadata.name", opts.workload.display());
+        bail!(
+            "{} needs apiVersion, kind and metadata.name",
+            opts.workload.display()
+        );
     }
-    let namespace = match workload.pointer("/metadata/namespace").and_then(|v| v.as_str()) {
+    let namespace = match workload
+        .pointer("/metadata/namespace")
+        .and_then(|v| v.as_str())
+    {
         Some(ns) => ns.to_string(),
         // A namespaced policy selects in its own namespace; take that for a manifest without one.
         None => entry.policy.namespace.clone(),
@@ -214,7 +256,14 @@ pub fn run(opts: SimulateOptions) -> Result<bool> {
         .and_then(|l| serde_json::from_value(l.clone()).ok())
         .unwrap_or_default();
     let claims = Claims::default();
-    let template = Template { api_version: &api_version, kind: &kind, namespace: &namespace, name: &name, labels: &labels, claims: &claims };
+    let template = Template {
+        api_version: &api_version,
+        kind: &kind,
+        namespace: &namespace,
+        name: &name,
+        labels: &labels,
+        claims: &claims,
+    };
     if !entry.matches(&template) {
         bail!(
             "the policy in {} does not select {kind} {namespace}/{name}: check its resourceSelectors (apiVersion, kind, namespace, name, labelSelector)",
@@ -226,10 +275,23 @@ pub fn run(opts: SimulateOptions) -> Result<bool> {
         map.remove("metadata");
     }
     let desired = build_binding(
-        &TemplateObject { api_version: &api_version, kind: &kind, namespace: &namespace, name: &name, uid: &uid, resource_version: "", data: &data },
+        &TemplateObject {
+            api_version: &api_version,
+            kind: &kind,
+            namespace: &namespace,
+            name: &name,
+            uid: &uid,
+            resource_version: "",
+            data: &data,
+        },
         &entry,
     )
-    .with_context(|| format!("cannot interpret the replicas of {}", opts.workload.display()))?;
+    .with_context(|| {
+        format!(
+            "cannot interpret the replicas of {}",
+            opts.workload.display()
+        )
+    })?;
     let mut spec = desired.spec;
     let mut status = None;
     if let Some(prev) = &opts.previous {
@@ -238,8 +300,13 @@ pub fn run(opts: SimulateOptions) -> Result<bool> {
         spec.clusters = previous.spec.clusters;
         status = previous.status;
     }
-    let (mut input, warnings) = flotilla_scheduler::from_api::schedule_input(&spec, status.as_ref(), &clusters, ScheduleOptions::default())
-        .context("cannot build the scheduler's input")?;
+    let (mut input, warnings) = flotilla_scheduler::from_api::schedule_input(
+        &spec,
+        status.as_ref(),
+        &clusters,
+        ScheduleOptions::default(),
+    )
+    .context("cannot build the scheduler's input")?;
     for w in warnings {
         eprintln!("warning: {w}");
     }

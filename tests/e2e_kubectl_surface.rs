@@ -2159,7 +2159,10 @@ fn wait_for_conditions_jsonpath_and_delete(s: &Server) {
     // kubectl reports "condition met" when it saw the object go; when the delete won the race
     // with kubectl's first GET, it succeeds silently (nothing left to wait for).
     let out = done.stdout.trim();
-    assert!(out.is_empty() || out == "configmap/x condition met", "{done}");
+    assert!(
+        out.is_empty() || out == "configmap/x condition met",
+        "{done}"
+    );
 }
 
 /// `kubectl rollout status` follows the status written through /status; `rollout restart` and

@@ -38,8 +38,9 @@ impl CachedObject {
 
     /// The object as JSON bytes.
     pub fn encoded(&self) -> &bytes::Bytes {
-        self.encoded
-            .get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
+        self.encoded.get_or_init(|| {
+            bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default())
+        })
     }
 }
 
@@ -59,8 +60,9 @@ pub struct CacheEvent {
 impl CacheEvent {
     /// The event's object as JSON bytes.
     pub fn encoded(&self) -> &bytes::Bytes {
-        self.encoded
-            .get_or_init(|| bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default()))
+        self.encoded.get_or_init(|| {
+            bytes::Bytes::from(serde_json::to_vec(&*self.object).unwrap_or_default())
+        })
     }
 }
 

@@ -63,7 +63,9 @@ pub fn json_response(code: StatusCode, body: &Value, warnings: &[String]) -> Res
     let mut resp = (code, bytes).into_response();
     let content_type = match body.get("kind").and_then(|k| k.as_str()) {
         Some("Table") => "application/json;as=Table;v=v1;g=meta.k8s.io",
-        Some("PartialObjectMetadata") => "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+        Some("PartialObjectMetadata") => {
+            "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
+        }
         Some("PartialObjectMetadataList") => {
             "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
         }
@@ -313,9 +315,14 @@ async fn list(req: &Request<'_>) -> ApiResult<Response> {
 
     // `resourceVersionMatch=Exact` asks for the list as it was at that revision: the store
     // still has it (until compaction); the cache only has the present.
-    let exact = match (req.query.get("resourceVersionMatch"), req.query.get("resourceVersion")) {
+    let exact = match (
+        req.query.get("resourceVersionMatch"),
+        req.query.get("resourceVersion"),
+    ) {
         (Some("Exact"), Some(rv)) if req.query.get("continue").is_none() => Some(Continue {
-            rv: rv.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?,
+            rv: rv
+                .parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?,
             start: String::new(),
         }),
         (Some("Exact"), None) => {
@@ -446,7 +453,8 @@ fn list_from_cache(
     meta: &Value,
 ) -> Response {
     let api_version = req.info.api_version();
-    let mut body = Vec::with_capacity(objects.iter().map(|c| c.encoded().len() + 1).sum::<usize>() + 256);
+    let mut body =
+        Vec::with_capacity(objects.iter().map(|c| c.encoded().len() + 1).sum::<usize>() + 256);
     body.extend_from_slice(b"{\"kind\":");
     let _ = serde_json::to_writer(&mut body, &req.info.list_kind);
     body.extend_from_slice(b",\"apiVersion\":");
@@ -459,7 +467,8 @@ fn list_from_cache(
             body.push(b',');
         }
         let stored_as_served = !req.info.is_event_v1()
-            && cached.object.get("apiVersion").and_then(|v| v.as_str()) == Some(api_version.as_str());
+            && cached.object.get("apiVersion").and_then(|v| v.as_str())
+                == Some(api_version.as_str());
         if stored_as_served {
             body.extend_from_slice(cached.encoded());
         } else {
@@ -468,8 +477,10 @@ fn list_from_cache(
     }
     body.extend_from_slice(b"]}");
     let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -562,7 +573,11 @@ fn check_unknown_fields(req: &Request<'_>, obj: &mut Value) -> ApiResult<Vec<Str
     for path in &unknown {
         remove_field_path(obj, path.trim_start_matches('.'));
     }
-    Ok(if mode == FieldValidation::Warn { list } else { Vec::new() })
+    Ok(if mode == FieldValidation::Warn {
+        list
+    } else {
+        Vec::new()
+    })
 }
 
 /// Remove the field at a path like `spec.template.spec.containers[0].bogus`.
@@ -579,7 +594,9 @@ fn remove_field_path(obj: &mut Value, path: &str) {
             }
         }
     }
-    let Some((last, parents)) = steps.split_last() else { return };
+    let Some((last, parents)) = steps.split_last() else {
+        return;
+    };
     let mut cur = obj;
     for step in parents {
         let next = match step {
@@ -598,7 +615,10 @@ fn remove_field_path(obj: &mut Value, path: &str) {
 
 /// RFC 6902 with kube-apiserver's leniency: a `test` for `null` passes when the path is absent
 /// (kube-runtime's finalizer helper relies on it for objects without finalizers).
-fn apply_json_patch(doc: &mut Value, ops: &json_patch::Patch) -> Result<(), json_patch::PatchError> {
+fn apply_json_patch(
+    doc: &mut Value,
+    ops: &json_patch::Patch,
+) -> Result<(), json_patch::PatchError> {
     let mut work = doc.clone();
     for op in &ops.0 {
         if let json_patch::PatchOperation::Test(test) = op
@@ -634,7 +654,12 @@ fn validate(req: &Request<'_>, old: Option<&Value>, obj: &Value) -> ApiResult<()
             // kube's per-kind validation for the main resource (status writes are the
             // controllers' business), then any schema-required field it did not already name.
             if req.path.subresource.as_deref() != Some("status") {
-                errors.extend(machinery::kind_validation::validate(&info.group, &info.kind, obj, old));
+                errors.extend(machinery::kind_validation::validate(
+                    &info.group,
+                    &info.kind,
+                    obj,
+                    old,
+                ));
             }
             if let Some((schema, defs)) = openapi::validation_schema(info) {
                 for path in missing_required(obj, &schema, &defs) {
@@ -747,7 +772,11 @@ fn missing_required(obj: &Value, schema: &Value, defs: &Map<String, Value>) -> V
 }
 
 /// kube-apiserver's defaulting of built-in kinds (what decoding into typed objects fills in).
-fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Value) -> ApiResult<()> {
+fn apply_builtin_defaults(
+    req: &Request<'_>,
+    old: Option<&Value>,
+    obj: &mut Value,
+) -> ApiResult<()> {
     let info = &req.info;
     if info.crd.is_some() || req.path.subresource.as_deref() == Some("status") {
         return Ok(());
@@ -761,7 +790,8 @@ fn apply_builtin_defaults(req: &Request<'_>, old: Option<&Value>, obj: &mut Valu
     {
         crate::services::keep_allocated(old, obj);
     }
-    if info.group.is_empty() && info.kind == "Service"
+    if info.group.is_empty()
+        && info.kind == "Service"
         && let (Some(old), Some(spec)) = (old, obj.get_mut("spec").and_then(|s| s.as_object_mut()))
     {
         // IP families are decided once, at creation; an update that omits them keeps them.
@@ -952,10 +982,9 @@ fn prepare_for_create(req: &Request<'_>, obj: &mut Value) -> ApiResult<()> {
         ("apiextensions.k8s.io", "customresourcedefinitions") => {
             obj["status"] = crd::initial_status(obj);
         }
-        ("", "pods")
-            if obj.get("status").is_none() => {
-                obj["status"] = json!({"phase": "Pending"});
-            }
+        ("", "pods") if obj.get("status").is_none() => {
+            obj["status"] = json!({"phase": "Pending"});
+        }
         _ => {}
     }
     Ok(())
@@ -1021,9 +1050,10 @@ fn prepare_for_update(req: &Request<'_>, old: &Value, new: &mut Value) {
     if info.group.is_empty() && info.resource == "namespaces" {
         // spec.finalizers changes only through /finalize.
         if req.path.subresource.as_deref() != Some("finalize")
-            && let Some(spec) = old.get("spec") {
-                new["spec"] = spec.clone();
-            }
+            && let Some(spec) = old.get("spec")
+        {
+            new["spec"] = spec.clone();
+        }
     }
     if (info.has_generation || info.crd.is_some())
         && object::spec_part(old) != object::spec_part(new)
@@ -1078,9 +1108,10 @@ async fn create_object(
     let warnings = check_unknown_fields(req, &mut obj)?;
     check_identity(req, &mut obj)?;
     if req.info.crd.is_some()
-        && let SchemaSource::Crd(schema) = &req.info.schema {
-            crd_structural_defaults(&mut obj, schema);
-        }
+        && let SchemaSource::Crd(schema) = &req.info.schema
+    {
+        crd_structural_defaults(&mut obj, schema);
+    }
     prepare_for_create(req, &mut obj)?;
     apply_builtin_defaults(req, None, &mut obj)?;
     if req.info.group.is_empty() && req.info.kind == "Service" {
@@ -1180,10 +1211,12 @@ pub(crate) async fn write_update(
             warnings = check_unknown_fields(req, &mut presented)?;
             new = presented;
         }
-        if req.info.crd.is_some() && req.path.subresource.is_none()
-            && let SchemaSource::Crd(schema) = &req.info.schema {
-                crd_structural_defaults(&mut new, schema);
-            }
+        if req.info.crd.is_some()
+            && req.path.subresource.is_none()
+            && let SchemaSource::Crd(schema) = &req.info.schema
+        {
+            crd_structural_defaults(&mut new, schema);
+        }
         apply_builtin_defaults(req, Some(&old), &mut new)?;
         prepare_for_update(req, &old, &mut new);
         // Make the comparison below independent of the resourceVersion the client sent.
@@ -1539,12 +1572,25 @@ async fn delete_one(req: &Request<'_>, name: &str, opts: &DeleteOptions) -> ApiR
         };
         if let Some(mut next) = marked {
             if opts.dry_run || next == old {
-                return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                return Ok(json_response(
+                    StatusCode::OK,
+                    &present(&req.info, &next),
+                    &[],
+                ));
             }
-            match req.state.store.update(&key, encode(&next), kv.mod_revision).await {
+            match req
+                .state
+                .store
+                .update(&key, encode(&next), kv.mod_revision)
+                .await
+            {
                 Ok(w) => {
                     cache::set_resource_version(&mut next, w.mod_revision);
-                    return Ok(json_response(StatusCode::OK, &present(&req.info, &next), &[]));
+                    return Ok(json_response(
+                        StatusCode::OK,
+                        &present(&req.info, &next),
+                        &[],
+                    ));
                 }
                 Err(StorageError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),

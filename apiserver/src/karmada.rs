@@ -14,11 +14,7 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::registry::ResourceInfo;
 
-pub const GROUPS: &[&str] = &[
-    "policy.karmada.io",
-    "work.karmada.io",
-    "cluster.karmada.io",
-];
+pub const GROUPS: &[&str] = &["policy.karmada.io", "work.karmada.io", "cluster.karmada.io"];
 
 pub fn is_karmada(info: &ResourceInfo) -> bool {
     GROUPS.contains(&info.group.as_str())
@@ -26,7 +22,11 @@ pub fn is_karmada(info: &ResourceInfo) -> bool {
 
 fn decode<T: DeserializeOwned>(info: &ResourceInfo, obj: &Value) -> Result<T, ApiError> {
     serde_json::from_value(obj.clone()).map_err(|e| {
-        ApiError::invalid(info, crate::object::name(obj), format!("cannot decode {}: {e}", info.kind))
+        ApiError::invalid(
+            info,
+            crate::object::name(obj),
+            format!("cannot decode {}: {e}", info.kind),
+        )
     })
 }
 
@@ -40,7 +40,11 @@ fn encode<T: Serialize>(typed: &T, obj: &mut Value) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn reject(info: &ResourceInfo, obj: &Value, violations: Vec<FieldViolation>) -> Result<(), ApiError> {
+fn reject(
+    info: &ResourceInfo,
+    obj: &Value,
+    violations: Vec<FieldViolation>,
+) -> Result<(), ApiError> {
     if violations.is_empty() {
         return Ok(());
     }
@@ -77,7 +81,10 @@ fn ensure_permanent_id(obj: &mut Value, label: &str) {
 /// looks at the object: `staticClusterWeight` (as one widely read article spells it) is
 /// Karmada's `staticWeightList`.
 pub fn canonicalize(info: &ResourceInfo, obj: &mut Value) {
-    if !matches!(info.kind.as_str(), "PropagationPolicy" | "ClusterPropagationPolicy") {
+    if !matches!(
+        info.kind.as_str(),
+        "PropagationPolicy" | "ClusterPropagationPolicy"
+    ) {
         return;
     }
     let mut placements: Vec<&mut Value> = Vec::new();

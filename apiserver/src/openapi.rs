@@ -41,7 +41,10 @@ fn builtin_schemas() -> &'static BuiltinSchemas {
                 );
             }
         }
-        BuiltinSchemas { definitions: Arc::new(defs), names }
+        BuiltinSchemas {
+            definitions: Arc::new(defs),
+            names,
+        }
     })
 }
 

@@ -524,18 +524,20 @@ pub fn builtin_resources() -> Vec<ResourceInfo> {
             scale = false
         ),
     ];
-    let karmada = flotilla_api::resources::karmada_resources().into_iter().map(|k| Builtin {
-        group: k.group,
-        version: k.version,
-        resource: k.resource,
-        kind: k.kind,
-        namespaced: k.namespaced,
-        short_names: k.short_names,
-        categories: k.categories,
-        status: k.status,
-        scale: false,
-        schema: k.schema,
-    });
+    let karmada = flotilla_api::resources::karmada_resources()
+        .into_iter()
+        .map(|k| Builtin {
+            group: k.group,
+            version: k.version,
+            resource: k.resource,
+            kind: k.kind,
+            namespaced: k.namespaced,
+            short_names: k.short_names,
+            categories: k.categories,
+            status: k.status,
+            scale: false,
+            schema: k.schema,
+        });
     table
         .into_iter()
         .chain(karmada)

@@ -75,7 +75,9 @@ impl ApiServer {
             if !event.key.starts_with(CRD_PREFIX) {
                 return;
             }
-            let Some(state) = observed.upgrade() else { return };
+            let Some(state) = observed.upgrade() else {
+                return;
+            };
             match event.event_type {
                 flotilla_storage::EventType::Deleted => {
                     let name = crate::object::name(&event.object).to_string();

@@ -20,14 +20,21 @@ fn used(cache: &WatchCache) -> (HashSet<String>, HashSet<i64>) {
     let mut ips = HashSet::new();
     let mut ports = HashSet::new();
     for s in services.iter() {
-        if let Some(list) = s.object.pointer("/spec/clusterIPs").and_then(|v| v.as_array()) {
+        if let Some(list) = s
+            .object
+            .pointer("/spec/clusterIPs")
+            .and_then(|v| v.as_array())
+        {
             ips.extend(list.iter().filter_map(|v| v.as_str().map(String::from)));
         }
         if let Some(ip) = s.object.pointer("/spec/clusterIP").and_then(|v| v.as_str()) {
             ips.insert(ip.to_string());
         }
         if let Some(list) = s.object.pointer("/spec/ports").and_then(|v| v.as_array()) {
-            ports.extend(list.iter().filter_map(|p| p.get("nodePort").and_then(|n| n.as_i64())));
+            ports.extend(
+                list.iter()
+                    .filter_map(|p| p.get("nodePort").and_then(|n| n.as_i64())),
+            );
         }
     }
     (ips, ports)
@@ -43,12 +50,20 @@ pub fn allocate(cache: &WatchCache, obj: &mut Value) -> Result<(), ApiError> {
     let Some(spec) = obj.get_mut("spec").and_then(|s| s.as_object_mut()) else {
         return Ok(());
     };
-    let type_ = spec.get("type").and_then(|t| t.as_str()).unwrap_or("ClusterIP").to_string();
+    let type_ = spec
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("ClusterIP")
+        .to_string();
     if type_ == "ExternalName" {
         return Ok(());
     }
     let (used_ips, used_ports) = used(cache);
-    let cluster_ip = spec.get("clusterIP").and_then(|c| c.as_str()).unwrap_or("").to_string();
+    let cluster_ip = spec
+        .get("clusterIP")
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .to_string();
     if cluster_ip.is_empty() {
         let start = random_u32() % RANGE_SIZE;
         let ip = (0..RANGE_SIZE)
@@ -66,7 +81,11 @@ pub fn allocate(cache: &WatchCache, obj: &mut Value) -> Result<(), ApiError> {
         let mut taken = used_ports;
         if let Some(ports) = spec.get_mut("ports").and_then(|p| p.as_array_mut()) {
             for port in ports.iter_mut() {
-                if port.get("nodePort").and_then(|n| n.as_i64()).is_some_and(|n| n != 0) {
+                if port
+                    .get("nodePort")
+                    .and_then(|n| n.as_i64())
+                    .is_some_and(|n| n != 0)
+                {
                     continue;
                 }
                 let span = (NODE_PORTS.end() - NODE_PORTS.start() + 1) as u32;
@@ -74,7 +93,9 @@ pub fn allocate(cache: &WatchCache, obj: &mut Value) -> Result<(), ApiError> {
                 let chosen = (0..span)
                     .map(|i| NODE_PORTS.start() + ((start + i) % span) as i64)
                     .find(|p| !taken.contains(p))
-                    .ok_or_else(|| ApiError::internal("failed to allocate a node port: range is full"))?;
+                    .ok_or_else(|| {
+                        ApiError::internal("failed to allocate a node port: range is full")
+                    })?;
                 taken.insert(chosen);
                 port["nodePort"] = json!(chosen);
             }
@@ -94,7 +115,11 @@ pub fn keep_allocated(old: &Value, new: &mut Value) {
             spec.insert(field.into(), v.clone());
         }
     }
-    let old_ports = old.pointer("/spec/ports").and_then(|p| p.as_array()).cloned().unwrap_or_default();
+    let old_ports = old
+        .pointer("/spec/ports")
+        .and_then(|p| p.as_array())
+        .cloned()
+        .unwrap_or_default();
     if let Some(ports) = spec.get_mut("ports").and_then(|p| p.as_array_mut()) {
         for port in ports.iter_mut() {
             if port.get("nodePort").is_some_and(|n| !n.is_null()) {
@@ -102,7 +127,8 @@ pub fn keep_allocated(old: &Value, new: &mut Value) {
             }
             let same = old_ports.iter().find(|o| {
                 o.get("port") == port.get("port")
-                    && o.get("protocol").unwrap_or(&json!("TCP")) == port.get("protocol").unwrap_or(&json!("TCP"))
+                    && o.get("protocol").unwrap_or(&json!("TCP"))
+                        == port.get("protocol").unwrap_or(&json!("TCP"))
             });
             if let Some(node_port) = same.and_then(|o| o.get("nodePort")) {
                 port["nodePort"] = node_port.clone();

@@ -70,7 +70,6 @@ impl Encoder {
         event_line(event_type, &object)
     }
 
-
     fn bookmark(&self, revision: Revision, initial_end: bool) -> Bytes {
         let mut meta = json!({"resourceVersion": revision.to_string()});
         if initial_end {
@@ -148,7 +147,8 @@ pub async fn serve(req: Request<'_>) -> ApiResult<Response> {
                 // new, which NotOlderThan allows.
                 let (objects, sub) = cache.snapshot_and_subscribe(&prefix);
                 for cached in objects.iter().filter(|c| filter.matches(&c.object)) {
-                    initial.push(encoder.line("ADDED", &cached.object, || cached.encoded().clone()));
+                    initial
+                        .push(encoder.line("ADDED", &cached.object, || cached.encoded().clone()));
                 }
                 last_rev = sub.revision.max(after);
                 initial.push(encoder.bookmark(last_rev, true));
@@ -250,7 +250,9 @@ fn stream_response(body: Body, mode: Rendering) -> Response {
     };
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
     resp
 }
