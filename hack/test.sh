@@ -15,7 +15,7 @@ echo "==> building" >&2
 cargo build --workspace --all-targets
 echo "==> tests" >&2
 if command -v cargo-nextest >/dev/null; then
-  cargo nextest run --workspace --all-targets --no-fail-fast --test-threads 4
+  cargo nextest run --workspace --lib --bins --tests --no-fail-fast --test-threads 4
 else
-  cargo test --workspace --all-targets --no-fail-fast -- --test-threads 4
+  cargo test --workspace --lib --bins --tests --no-fail-fast -- --test-threads 4
 fi
