@@ -10,7 +10,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Server, at, eventually, table_rows};
+use support::{Server, at, configmap, eventually, table_rows};
 
 /// Bound for anything the server should do promptly (a watch event, a waiting delete).
 const WAIT: Duration = Duration::from_secs(30);
@@ -171,14 +171,6 @@ spec:
         image: {image}
 "
     )
-}
-
-fn configmap(name: &str, data: &[(&str, &str)]) -> String {
-    let mut yaml = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n");
-    for (k, v) in data {
-        yaml.push_str(&format!("  {k}: \"{v}\"\n"));
-    }
-    yaml
 }
 
 const WIDGET_CRD: &str = "\

@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{HttpResponse, Kubectl, Server, at, eventually};
+use support::{HttpResponse, Kubectl, Server, at, configmap, eventually};
 
 /// Bound for anything the server should do promptly (a watch event, garbage collection).
 const WAIT: Duration = Duration::from_secs(30);
@@ -88,14 +88,6 @@ spec:
         image: {image}
 "
     )
-}
-
-fn configmap(name: &str, data: &[(&str, &str)]) -> String {
-    let mut yaml = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n");
-    for (k, v) in data {
-        yaml.push_str(&format!("  {k}: \"{v}\"\n"));
-    }
-    yaml
 }
 
 /// A ConfigMap labelled `gc: <group>` that depends on the ConfigMap `owner` (uid `uid`).

@@ -725,3 +725,12 @@ pub fn at<'a>(value: &'a Value, pointer: &str) -> &'a Value {
         .pointer(pointer)
         .unwrap_or_else(|| panic!("{pointer} missing in {value:#}"))
 }
+
+/// A ConfigMap manifest with string data, for the scenarios.
+pub fn configmap(name: &str, data: &[(&str, &str)]) -> String {
+    let mut yaml = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\ndata:\n");
+    for (k, v) in data {
+        yaml.push_str(&format!("  {k}: \"{v}\"\n"));
+    }
+    yaml
+}
