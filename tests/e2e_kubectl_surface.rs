@@ -10,8 +10,8 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpStream};
+use std::io::Read;
+use std::net::Ipv4Addr;
 use std::path::Path;
 use std::process::Stdio;
 use std::thread::JoinHandle;
@@ -397,70 +397,10 @@ fn joined(reader: Option<JoinHandle<String>>) -> String {
     reader.and_then(|h| h.join().ok()).unwrap_or_default()
 }
 
-/// A GET with a chosen `Accept` header (the harness's raw client always asks for JSON).
+/// A GET with a chosen `Accept` header.
 fn get_with_accept(port: u16, path: &str, accept: &str) -> HttpResponse {
-    let stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("connect");
-    stream
-        .set_read_timeout(Some(WAIT))
-        .expect("set a read timeout");
-    let mut writer = stream.try_clone().expect("clone the stream");
-    write!(
-        writer,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("send the request");
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("read the status line");
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("bad status line {line:?}"));
-    let (mut content_type, mut content_length, mut chunked) = (None, None, false);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).expect("read a header") == 0 {
-            break;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            let value = value.trim();
-            match name.to_ascii_lowercase().as_str() {
-                "content-type" => content_type = Some(value.to_owned()),
-                "content-length" => content_length = value.parse::<usize>().ok(),
-                "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-                _ => {}
-            }
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).expect("read a chunk size");
-            let size = usize::from_str_radix(size.trim(), 16).expect("a hex chunk size");
-            if size == 0 {
-                break;
-            }
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).expect("read a chunk");
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else if let Some(len) = content_length {
-        body.resize(len, 0);
-        reader.read_exact(&mut body).expect("read the body");
-    } else {
-        reader.read_to_end(&mut body).expect("read the body");
-    }
-    HttpResponse {
-        status,
-        content_type,
-        body,
-    }
+    support::http_accepting(port, "GET", path, accept, None, &[])
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
 }
 
 /// Whether `s` is how kubectl prints an age or a duration (`0s`, `5m2s`, `3y120d`).

@@ -624,11 +624,23 @@ pub fn http(
     content_type: Option<&str>,
     body: &[u8],
 ) -> std::io::Result<HttpResponse> {
+    http_accepting(port, method, path, "application/json", content_type, body)
+}
+
+/// [`http`] with a chosen `Accept` header (Table, PartialObjectMetadata, ...).
+pub fn http_accepting(
+    port: u16,
+    method: &str,
+    path: &str,
+    accept: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
     let stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     stream.set_write_timeout(Some(Duration::from_secs(30)))?;
     let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: {accept}\r\n\
          Connection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
