@@ -10,7 +10,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flotilla_storage::Storage;
 
+mod join;
+mod member_sim;
 mod simulate;
+mod up;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +36,14 @@ enum Command {
     Scheduler(SchedulerOptions),
     /// Show where a workload would be placed, without a server.
     Simulate(simulate::SimulateOptions),
+    /// Run a simulated member cluster: the Kubernetes API plus kwok-style nodes and workloads.
+    MemberSim(member_sim::MemberSimOptions),
+    /// Join a member cluster to the federation (Push mode).
+    Join(join::JoinOptions),
+    /// Remove a member cluster: its Works and their objects in the member, then the Cluster.
+    Unjoin(join::UnjoinOptions),
+    /// Start a whole local fleet: control plane and simulated members, joined.
+    Up(up::UpOptions),
 }
 
 #[derive(Args, Debug)]
@@ -65,7 +76,7 @@ impl ControllerManagerOptions {
 }
 
 /// A kube-rs client for the API server a kubeconfig points at.
-async fn client_from(kubeconfig: &std::path::Path) -> Result<kube::Client> {
+pub(crate) async fn client_from(kubeconfig: &std::path::Path) -> Result<kube::Client> {
     let raw = kube::config::Kubeconfig::read_from(kubeconfig)
         .with_context(|| format!("cannot read kubeconfig {}", kubeconfig.display()))?;
     let config = kube::Config::from_custom_kubeconfig(raw, &Default::default())
@@ -208,7 +219,7 @@ impl ApiserverOptions {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (num, unit) = s.split_at(
         s.find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -245,6 +256,10 @@ async fn main() -> Result<()> {
         Command::Apiserver(opts) => run_apiserver(opts).await,
         Command::ControllerManager(opts) => run_controller_manager(opts).await,
         Command::Scheduler(opts) => run_scheduler(opts).await,
+        Command::MemberSim(opts) => member_sim::run(opts).await,
+        Command::Join(opts) => join::run_join(opts).await,
+        Command::Unjoin(opts) => join::run_unjoin(opts).await,
+        Command::Up(opts) => up::run(opts).await,
         Command::Simulate(opts) => {
             if !simulate::run(opts)? {
                 std::process::exit(1);
@@ -303,7 +318,7 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
         .clone()
         .or_else(|| opts.data_dir.as_ref().map(|d| d.join("kubeconfig")));
     if let Some(path) = &kubeconfig {
-        std::fs::write(path, kubeconfig_yaml(&format!("http://{addr}"), "flotilla"))
+        std::fs::write(path, flotilla_apiserver::kubeconfig_yaml(&format!("http://{addr}"), "flotilla"))
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!("Flotilla API server is running on http://{addr} ({where_}).");
@@ -320,11 +335,4 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
         })
         .await?;
     Ok(())
-}
-
-/// A kubeconfig pointing plain kubectl at `server`.
-fn kubeconfig_yaml(server: &str, name: &str) -> String {
-    format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\nusers:\n- name: {name}\n  user: {{}}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\ncurrent-context: {name}\n"
-    )
 }

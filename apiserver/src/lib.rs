@@ -24,3 +24,11 @@ pub mod table;
 pub mod watch;
 
 pub use server::{ApiServer, Config};
+
+/// A kubeconfig that points plain `kubectl` (and kube-rs) at the server at `server` (a URL such
+/// as `http://127.0.0.1:6443`), with one cluster, user and context all called `name`.
+pub fn kubeconfig_yaml(server: &str, name: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: {name}\n  cluster:\n    server: {server}\nusers:\n- name: {name}\n  user: {{}}\ncontexts:\n- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: default\ncurrent-context: {name}\n"
+    )
+}

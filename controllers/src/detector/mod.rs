@@ -42,7 +42,7 @@
 pub mod binding;
 pub mod index;
 pub mod matching;
-pub mod queue;
+
 pub mod replicas;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -76,7 +76,7 @@ use self::index::{ClaimIndex, PolicyIndex};
 use self::matching::{
     Claim, Claims, MatchReason, PolicyEntry, PolicyKind, PolicyRef, Template, select_policy,
 };
-use self::queue::WorkQueue;
+use crate::queue::WorkQueue;
 use self::replicas::InterpretError;
 
 /// The detector's name, as used in logs and by the controller-manager.

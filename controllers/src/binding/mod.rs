@@ -1,0 +1,1 @@
+//! The binding controller: ResourceBinding / ClusterResourceBinding → one Work per target cluster.

@@ -1,0 +1,1 @@
+//! Runs the controllers of the controller-manager, chosen by name (`--controllers=*,-name`).

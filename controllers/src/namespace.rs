@@ -1,0 +1,1 @@
+//! The namespace controller: namespaces created in the federation appear in every member.

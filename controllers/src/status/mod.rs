@@ -1,0 +1,1 @@
+//! Status aggregation: Work status → binding aggregatedStatus and FullyApplied → template `.status`.
