@@ -49,13 +49,26 @@ struct Fingerprint {
     endpoint: String,
     insecure: bool,
     proxy: Option<String>,
+    secret_ref: Option<String>,
     secret_version: Option<String>,
+}
+
+/// How long a built client is used without reading its Secret again: credentials rotated in
+/// the Secret are picked up within this time, and callers that ask for a client per request
+/// (probes, appliers) cost no federation read in between.
+pub const SECRET_RECHECK: Duration = Duration::from_secs(30);
+
+/// A built client and what it was built from.
+struct Entry {
+    fingerprint: Fingerprint,
+    client: Client,
+    checked: std::time::Instant,
 }
 
 /// Member clients by cluster name. Cheap to share behind an [`Arc`].
 pub struct MemberClients {
     federation: Client,
-    clients: RwLock<HashMap<String, (Fingerprint, Client)>>,
+    clients: RwLock<HashMap<String, Entry>>,
 }
 
 impl MemberClients {
@@ -72,11 +85,27 @@ impl MemberClients {
     pub async fn client(&self, cluster: &Cluster) -> Result<Client, MemberError> {
         let name = cluster.metadata.name.clone().unwrap_or_default();
         let spec = &cluster.spec;
+        let secret_ref = spec
+            .secret_ref
+            .as_ref()
+            .map(|r| format!("{}/{}", r.namespace, r.name));
         let endpoint = spec
             .api_endpoint
             .clone()
             .filter(|e| !e.is_empty())
             .ok_or_else(|| MemberError::NoEndpoint(name.clone()))?;
+        let insecure = spec.insecure_skip_tls_verification.unwrap_or(false);
+        let proxy = spec.proxy_url.clone().filter(|p| !p.is_empty());
+        // Fast path: same endpoint, TLS settings and Secret reference, Secret read recently.
+        if let Some(entry) = self.read().get(&name)
+            && entry.fingerprint.endpoint == endpoint
+            && entry.fingerprint.insecure == insecure
+            && entry.fingerprint.proxy == proxy
+            && entry.fingerprint.secret_ref == secret_ref
+            && entry.checked.elapsed() < SECRET_RECHECK
+        {
+            return Ok(entry.client.clone());
+        }
         let secret = match &spec.secret_ref {
             Some(r) => {
                 let api: Api<Secret> = Api::namespaced(self.federation.clone(), &r.namespace);
@@ -94,16 +123,22 @@ impl MemberClients {
         };
         let fingerprint = Fingerprint {
             endpoint: endpoint.clone(),
-            insecure: spec.insecure_skip_tls_verification.unwrap_or(false),
-            proxy: spec.proxy_url.clone().filter(|p| !p.is_empty()),
+            insecure,
+            proxy,
+            secret_ref,
             secret_version: secret
                 .as_ref()
                 .and_then(|s| s.metadata.resource_version.clone()),
         };
-        if let Some((known, client)) = self.read().get(&name)
-            && *known == fingerprint
+        if let Some(entry) = self
+            .clients
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(&name)
+            && entry.fingerprint == fingerprint
         {
-            return Ok(client.clone());
+            entry.checked = std::time::Instant::now();
+            return Ok(entry.client.clone());
         }
         let data = secret.and_then(|s| s.data).unwrap_or_default();
         let token = data
@@ -122,7 +157,14 @@ impl MemberClients {
         self.clients
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(name, (fingerprint, client.clone()));
+            .insert(
+                name,
+                Entry {
+                    fingerprint,
+                    client: client.clone(),
+                    checked: std::time::Instant::now(),
+                },
+            );
         Ok(client)
     }
 
@@ -134,7 +176,7 @@ impl MemberClients {
             .remove(cluster);
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, (Fingerprint, Client)>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Entry>> {
         self.clients.read().unwrap_or_else(|e| e.into_inner())
     }
 }
