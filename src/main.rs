@@ -51,9 +51,29 @@ struct ControllerManagerOptions {
     /// Kubeconfig of the Flotilla API server to control.
     #[arg(long, env = "KUBECONFIG")]
     kubeconfig: PathBuf,
+    /// Controllers to run, in Karmada's syntax: `*` for all, `name` to enable one, `-name` to
+    /// disable one (e.g. `*,-namespace`). Known: detector, cluster, clusterStatus, binding,
+    /// namespace, execution, bindingStatus.
+    #[arg(long, default_value = "*")]
+    controllers: String,
+    /// Serve Prometheus metrics (`/metrics`) and `/healthz` on this address.
+    #[arg(long, default_value = "127.0.0.1:10358")]
+    metrics_bind_address: std::net::SocketAddr,
     /// Templates reconciled concurrently by the detector.
     #[arg(long, default_value_t = 16)]
     concurrent_template_syncs: usize,
+    /// Bindings turned into Works concurrently.
+    #[arg(long, default_value_t = 16)]
+    concurrent_binding_syncs: usize,
+    /// Works applied concurrently per member cluster.
+    #[arg(long, default_value_t = 8)]
+    concurrent_work_syncs: usize,
+    /// How often member clusters are probed and their status written.
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    cluster_status_update_frequency: Duration,
+    /// How long probes must fail before a cluster is marked not Ready.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    cluster_failure_threshold: Duration,
     /// Delete the ResourceBinding of a template whose policy is deleted (Karmada keeps it, and
     /// so does Flotilla by default).
     #[arg(long)]
@@ -61,21 +81,72 @@ struct ControllerManagerOptions {
 }
 
 impl ControllerManagerOptions {
-    fn validate(&self) -> Result<()> {
+    fn validate(&self) -> Result<flotilla_controllers::manager::ManagerOptions> {
         if !self.kubeconfig.exists() {
             bail!(
                 "kubeconfig {} does not exist; point --kubeconfig at the file `flotilla apiserver` wrote",
                 self.kubeconfig.display()
             );
         }
-        if self.concurrent_template_syncs == 0 {
-            bail!("--concurrent-template-syncs must be at least 1");
+        for (flag, n) in [
+            (
+                "--concurrent-template-syncs",
+                self.concurrent_template_syncs,
+            ),
+            ("--concurrent-binding-syncs", self.concurrent_binding_syncs),
+            ("--concurrent-work-syncs", self.concurrent_work_syncs),
+        ] {
+            if n == 0 {
+                bail!("{flag} must be at least 1");
+            }
         }
-        Ok(())
+        let mut opts = flotilla_controllers::manager::ManagerOptions {
+            controllers: self.controllers.clone(),
+            ..Default::default()
+        };
+        opts.enabled()?;
+        opts.detector.workers = self.concurrent_template_syncs;
+        opts.detector.released_bindings = if self.delete_released_bindings {
+            flotilla_controllers::ReleasedBindings::Delete
+        } else {
+            flotilla_controllers::ReleasedBindings::Keep
+        };
+        opts.binding.workers = self.concurrent_binding_syncs;
+        opts.execution.workers = self.concurrent_work_syncs;
+        opts.cluster_status.period = self.cluster_status_update_frequency;
+        opts.cluster_status.failure_threshold = self.cluster_failure_threshold;
+        Ok(opts)
     }
 }
 
 /// A kube-rs client for the API server a kubeconfig points at.
+/// Logs go to stderr, except for `flotilla up`, whose terminal shows the banner and whose logs
+/// go to its data directory. `FLOTILLA_LOG` filters them (default `info`).
+fn init_logging(cli: &Cli) -> Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    if let Command::Up(opts) = &cli.command {
+        let path = opts.log_path();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open the log file {}", path.display()))?;
+        builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .init();
+    } else {
+        builder.with_writer(std::io::stderr).init();
+    }
+    Ok(())
+}
+
 pub(crate) async fn client_from(kubeconfig: &std::path::Path) -> Result<kube::Client> {
     let raw = kube::config::Kubeconfig::read_from(kubeconfig)
         .with_context(|| format!("cannot read kubeconfig {}", kubeconfig.display()))?;
@@ -86,25 +157,42 @@ pub(crate) async fn client_from(kubeconfig: &std::path::Path) -> Result<kube::Cl
 }
 
 async fn run_controller_manager(opts: ControllerManagerOptions) -> Result<()> {
-    opts.validate()?;
+    let manager = opts.validate()?;
     let client = client_from(&opts.kubeconfig).await?;
-    let detector = flotilla_controllers::DetectorOptions {
-        workers: opts.concurrent_template_syncs,
-        released_bindings: if opts.delete_released_bindings {
-            flotilla_controllers::ReleasedBindings::Delete
-        } else {
-            flotilla_controllers::ReleasedBindings::Keep
-        },
-        ..Default::default()
-    };
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let ctx = flotilla_controllers::Context::new(client, shutdown.clone());
+    let listener = tokio::net::TcpListener::bind(opts.metrics_bind_address)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot serve metrics on {} (in use? choose another with --metrics-bind-address)",
+                opts.metrics_bind_address
+            )
+        })?;
+    let metrics_addr = listener.local_addr()?;
+    let metrics = tokio::spawn(flotilla_controllers::manager::serve_metrics(
+        listener,
+        std::sync::Arc::clone(&ctx.metrics),
+        shutdown.clone().cancelled_owned(),
+    ));
     eprintln!(
-        "Flotilla controller-manager is running against {} (Ctrl-C to stop).",
-        opts.kubeconfig.display()
+        "Flotilla controller-manager is running against {} (controllers: {}; metrics on http://{metrics_addr}/metrics). Ctrl-C to stop.",
+        opts.kubeconfig.display(),
+        manager
+            .enabled()?
+            .into_iter()
+            .collect::<Vec<_>>()
+            .join(", "),
     );
-    flotilla_controllers::run_detector(client, detector, async {
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+        stop.cancel();
+    });
+    let result = flotilla_controllers::manager::run(ctx, manager).await;
+    shutdown.cancel();
+    let _ = metrics.await;
+    result?;
     Ok(())
 }
 
@@ -244,14 +332,8 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_logging(&cli)?;
     match cli.command {
         Command::Apiserver(opts) => run_apiserver(opts).await,
         Command::ControllerManager(opts) => run_controller_manager(opts).await,
@@ -318,8 +400,11 @@ async fn run_apiserver(opts: ApiserverOptions) -> Result<()> {
         .clone()
         .or_else(|| opts.data_dir.as_ref().map(|d| d.join("kubeconfig")));
     if let Some(path) = &kubeconfig {
-        std::fs::write(path, flotilla_apiserver::kubeconfig_yaml(&format!("http://{addr}"), "flotilla"))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(
+            path,
+            flotilla_apiserver::kubeconfig_yaml(&format!("http://{addr}"), "flotilla"),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
     }
     eprintln!("Flotilla API server is running on http://{addr} ({where_}).");
     if let Some(path) = &kubeconfig {

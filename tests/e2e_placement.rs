@@ -36,7 +36,14 @@ impl ControlPlane {
         let server = Server::start(Backend::Embedded)?;
         let kubeconfig = server.dir().join("data").join("kubeconfig");
         let components = [
-            ("controller-manager", vec!["controller-manager"]),
+            (
+                "controller-manager",
+                vec![
+                    "controller-manager",
+                    "--metrics-bind-address",
+                    "127.0.0.1:0",
+                ],
+            ),
             ("scheduler", vec!["scheduler", "--workers", "4"]),
         ]
         .into_iter()

@@ -29,6 +29,9 @@ pub struct ServerOptions {
     pub bookmark_interval: Duration,
     /// The longest a watch stays open when the client sets no `timeoutSeconds`.
     pub max_watch_timeout: Duration,
+    /// Serve Karmada's kinds (a federation); off, the server is a plain Kubernetes API (a
+    /// member cluster).
+    pub karmada_api: bool,
 }
 
 impl Default for ServerOptions {
@@ -37,6 +40,7 @@ impl Default for ServerOptions {
             max_body_bytes: 3 * 1024 * 1024,
             bookmark_interval: Duration::from_secs(60),
             max_watch_timeout: Duration::from_secs(1800),
+            karmada_api: true,
         }
     }
 }

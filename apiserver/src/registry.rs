@@ -600,9 +600,17 @@ struct RegistryInner {
 
 impl Registry {
     pub fn new() -> Self {
+        Registry::with_karmada(true)
+    }
+
+    /// The built-in resources; Karmada's kinds only when `karmada` is set (a member cluster
+    /// serves plain Kubernetes).
+    pub fn with_karmada(karmada: bool) -> Self {
         let registry = Registry::default();
         for info in builtin_resources() {
-            registry.add(info);
+            if karmada || !crate::karmada::GROUPS.contains(&info.group.as_str()) {
+                registry.add(info);
+            }
         }
         registry
     }
@@ -709,5 +717,28 @@ impl Registry {
             .values()
             .find(|i| i.storage_group == storage_group && i.resource == resource)
             .cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_registry_serves_no_karmada_kinds() {
+        let federation = Registry::with_karmada(true);
+        let member = Registry::with_karmada(false);
+        for group in crate::karmada::GROUPS {
+            assert!(
+                federation.groups().iter().any(|(g, _)| g == group),
+                "federation serves {group}"
+            );
+            assert!(
+                !member.groups().iter().any(|(g, _)| g == group),
+                "member serves {group}"
+            );
+        }
+        assert!(member.get("apps", "v1", "deployments").is_some());
+        assert!(member.get("", "v1", "nodes").is_some());
     }
 }

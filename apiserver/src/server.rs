@@ -61,7 +61,7 @@ impl ApiServer {
         config: Config,
     ) -> Result<ApiServer, flotilla_storage::StorageError> {
         let cache = WatchCache::start(Arc::clone(&store), config.watch_history).await?;
-        let registry = Arc::new(Registry::new());
+        let registry = Arc::new(Registry::with_karmada(config.options.karmada_api));
         let state = Arc::new(AppState {
             registry,
             store,

@@ -28,6 +28,8 @@ struct State<K> {
     again: HashSet<K>,
     /// Consecutive failures per key.
     failures: HashMap<K, u32>,
+    /// Keys waiting out a coalescing window (see [`WorkQueue::add_coalesced`]).
+    coalescing: HashSet<K>,
     shut_down: bool,
 }
 
@@ -42,6 +44,7 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
                 running: HashSet::new(),
                 again: HashSet::new(),
                 failures: HashMap::new(),
+                coalescing: HashSet::new(),
                 shut_down: false,
             }),
             notify: Notify::new(),
@@ -75,6 +78,29 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
         let queue = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
+            queue.add(key);
+        });
+    }
+
+    /// Queues `key` once `window` has passed, folding every other `add_coalesced` of the same
+    /// key within the window into that one run. For bursts of events that each change a
+    /// little (a member object's status moving through several values): the reconcile reads the
+    /// latest state anyway, so one run after the burst writes once instead of once per event.
+    /// A key already waiting in the queue needs no extra run.
+    pub fn add_coalesced(self: &Arc<Self>, key: K, window: Duration) {
+        {
+            let mut state = self.lock();
+            if state.shut_down
+                || state.queued.contains(&key)
+                || !state.coalescing.insert(key.clone())
+            {
+                return;
+            }
+        }
+        let queue = Arc::clone(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(window).await;
+            queue.lock().coalescing.remove(&key);
             queue.add(key);
         });
     }
@@ -225,6 +251,27 @@ mod tests {
         assert!(q.is_empty());
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(q.next().await, Some("a"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn add_coalesced_folds_a_burst_into_one_run() {
+        let q = queue();
+        for _ in 0..5 {
+            q.add_coalesced("a", Duration::from_millis(100));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(q.is_empty(), "nothing runs inside the window");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(q.next().await, Some("a"));
+        q.done(&"a", true);
+        assert!(q.is_empty(), "the burst ran once");
+        // A key already queued needs no delayed run.
+        q.add("b");
+        q.add_coalesced("b", Duration::from_millis(100));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(q.next().await, Some("b"));
+        q.done(&"b", true);
+        assert!(q.is_empty());
     }
 
     #[tokio::test]

@@ -21,6 +21,8 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub mod fleet;
+
 use flotilla_storage::testing::EtcdProcess;
 use serde_json::Value;
 use tempfile::TempDir;

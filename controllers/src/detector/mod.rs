@@ -76,8 +76,8 @@ use self::index::{ClaimIndex, PolicyIndex};
 use self::matching::{
     Claim, Claims, MatchReason, PolicyEntry, PolicyKind, PolicyRef, Template, select_policy,
 };
-use crate::queue::WorkQueue;
 use self::replicas::InterpretError;
+use crate::queue::WorkQueue;
 
 /// The detector's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "detector";

@@ -29,6 +29,9 @@ use crate::members::MemberError;
 use crate::metrics::{ClusterLabels, ClusterResultLabels, Metrics};
 use crate::queue::WorkQueue;
 
+/// How long member object events are gathered before their Work is synced again.
+const MEMBER_EVENT_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// How long one of Flotilla's own writes stands in for the cached object while the watch has
 /// not delivered it yet.
 const UNOBSERVED_TTL: Duration = Duration::from_secs(30);
@@ -463,8 +466,11 @@ impl Member {
                         written.remove(&key);
                     }
                 }
+                // A member object's status changes several times in a row while it rolls out;
+                // the Work's status is written once per burst. Drift is put back just as
+                // surely, a moment later.
                 if let Some(work) = manifest::work_of(obj, &self.namespace) {
-                    self.queue.add(work);
+                    self.queue.add_coalesced(work, MEMBER_EVENT_WINDOW);
                 }
             }
             watcher::Event::Init | watcher::Event::InitApply(_) => {

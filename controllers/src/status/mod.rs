@@ -61,6 +61,9 @@ use crate::context::Context;
 use crate::interpreter::{ClusterStatus, aggregate_status};
 use crate::queue::WorkQueue;
 
+/// How long Work status events are gathered before their binding is reconciled.
+const WORK_EVENT_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The controller's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "bindingStatus";
 
@@ -446,8 +449,11 @@ impl Ctx {
                 if !relevant {
                     return;
                 }
+                // Member statuses move through several values in quick succession (created,
+                // scheduled, ready, available) and every Work of a binding reports them: one
+                // binding write per burst, not one per Work event.
                 for key in index.bindings_of(&owner) {
-                    self.queue.add(key);
+                    self.queue.add_coalesced(key, WORK_EVENT_WINDOW);
                 }
                 index.set(work, owner);
                 previous

@@ -41,7 +41,9 @@ impl Server {
     /// A plain Kubernetes API server standing in as a member cluster's API (no simulated
     /// workloads: tests create Nodes and Pods themselves).
     pub async fn member() -> Result<Server> {
-        Server::start(flotilla_apiserver::Config::default()).await
+        let mut config = flotilla_apiserver::Config::default();
+        config.options.karmada_api = false;
+        Server::start(config).await
     }
 
     async fn start(config: flotilla_apiserver::Config) -> Result<Server> {
