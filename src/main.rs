@@ -105,14 +105,14 @@ impl ControllerManagerOptions {
             ..Default::default()
         };
         opts.enabled()?;
-        opts.detector.workers = self.concurrent_template_syncs;
+        opts.detector.queue.workers = self.concurrent_template_syncs;
         opts.detector.released_bindings = if self.delete_released_bindings {
             flotilla_controllers::ReleasedBindings::Delete
         } else {
             flotilla_controllers::ReleasedBindings::Keep
         };
-        opts.binding.workers = self.concurrent_binding_syncs;
-        opts.execution.workers = self.concurrent_work_syncs;
+        opts.binding.queue.workers = self.concurrent_binding_syncs;
+        opts.execution.queue.workers = self.concurrent_work_syncs;
         opts.cluster_status.period = self.cluster_status_update_frequency;
         opts.cluster_status.failure_threshold = self.cluster_failure_threshold;
         Ok(opts)

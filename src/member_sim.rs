@@ -40,6 +40,9 @@ pub struct MemberSimOptions {
     /// Write the member's kubeconfig here (default: DATA_DIR/kubeconfig).
     #[arg(long)]
     pub kubeconfig_out: Option<PathBuf>,
+    /// Serve the API and nodes only: no workload controllers, pod scheduler or kubelet.
+    #[arg(long)]
+    pub no_workloads: bool,
 }
 
 impl MemberSimOptions {
@@ -53,6 +56,7 @@ impl MemberSimOptions {
             node_pods: self.node_pods,
             pod_ready_delay: self.pod_ready_delay,
             kubeconfig_out: self.kubeconfig_out.clone(),
+            workloads: !self.no_workloads,
             ..MemberOptions::new(&self.name, self.listen)
         };
         opts.validate().map_err(|err| match err {
@@ -139,6 +143,7 @@ mod tests {
             node_pods: 110,
             pod_ready_delay: Duration::from_millis(500),
             kubeconfig_out: None,
+            no_workloads: false,
         }
     }
 

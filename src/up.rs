@@ -41,6 +41,10 @@ pub struct UpOptions {
     /// How long a simulated pod takes to become Running and Ready.
     #[arg(long, default_value = "500ms", value_parser = crate::parse_duration)]
     pod_ready_delay: Duration,
+    /// Members serve the API and nodes only: no simulated pods or workload controllers (for
+    /// measuring the control plane alone).
+    #[arg(long)]
+    no_workloads: bool,
     /// Serve the controller-manager's Prometheus metrics on this address.
     #[arg(long)]
     metrics_listen: Option<SocketAddr>,
@@ -222,6 +226,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
         member_opts.nodes = opts.nodes;
         member_opts.pod_ready_delay = opts.pod_ready_delay;
         member_opts.kubeconfig_out = Some(member_kubeconfig.clone());
+        member_opts.workloads = !opts.no_workloads;
         let member = flotilla_sim::start(member_opts, server_stop.clone())
             .await
             .with_context(|| format!("cannot start member {}", m.name))?;

@@ -322,6 +322,10 @@ fn a_weighted_workload_runs_in_the_members_and_reports_back() {
     assert!(!m3.kubectl(&["get", "configmap", "app-settings"]).success());
     // ... and only that: the member's own ConfigMap of the same name as a federation one stays.
     let cm = m3.get_json(&["configmap", "local-only"]);
-    assert_eq!(at(&cm, "/data/owner"), "member3", "unjoin removed an unmanaged object");
+    assert_eq!(
+        at(&cm, "/data/owner"),
+        "member3",
+        "unjoin removed an unmanaged object"
+    );
     assert!(!fleet.kubectl(&["get", "cluster", "member3"]).success());
 }

@@ -25,7 +25,6 @@ pub mod members;
 pub mod metrics;
 pub mod namespace;
 pub mod overrides;
-pub mod queue;
 pub mod status;
 
 pub use context::Context;

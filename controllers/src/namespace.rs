@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use flotilla_api::work::v1alpha1::{WorkSpec, WorkloadTemplate};
 use flotilla_api::{ClusterOverridePolicy, Work, labels, names};
+use flotilla_runtime::{QueueOptions, WorkQueue, resync, spawn_workers};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -42,7 +43,6 @@ use crate::binding::{
 };
 use crate::context::Context;
 use crate::overrides::{OverrideError, apply_overrides};
-use crate::queue::WorkQueue;
 
 /// The controller's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "namespace";
@@ -53,27 +53,25 @@ pub const FIELD_MANAGER: &str = "flotilla-namespace";
 /// How the namespace controller runs.
 #[derive(Debug, Clone)]
 pub struct NamespaceOptions {
-    /// Namespaces reconciled concurrently.
-    pub workers: usize,
+    /// Namespaces reconciled concurrently, and the backoff of failed reconciles.
+    pub queue: QueueOptions,
     /// Namespaces (regular expressions matching the whole name) never propagated, in addition to
     /// `default` and the reserved `karmada-system`, `karmada-cluster` and `karmada-es-*`.
     pub skipped_namespaces: Vec<String>,
     /// How often every namespace is reconciled again although nothing was seen to change.
     pub resync_period: Duration,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
 }
 
 impl Default for NamespaceOptions {
     fn default() -> Self {
         NamespaceOptions {
-            workers: 4,
+            queue: QueueOptions {
+                workers: 4,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(300),
+            },
             skipped_namespaces: vec!["kube-.*".to_owned()],
             resync_period: Duration::from_secs(600),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(300),
         }
     }
 }
@@ -81,15 +79,10 @@ impl Default for NamespaceOptions {
 impl NamespaceOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |reason: String| Err(Error::InvalidOptions(reason));
-        if self.workers == 0 {
-            return invalid("workers must be at least 1".to_owned());
-        }
-        if self.resync_period.is_zero() || self.retry_base.is_zero() {
-            return invalid("the resync period and retry base must be positive".to_owned());
-        }
-        if self.retry_max < self.retry_base {
-            return invalid("retry max must not be below retry base".to_owned());
+        let invalid = |reason: &str| Error::InvalidOptions(reason.to_owned());
+        self.queue.validate().map_err(invalid)?;
+        if self.resync_period.is_zero() {
+            return Err(invalid("resync period must be positive"));
         }
         self.patterns().map(|_| ())
     }
@@ -452,19 +445,14 @@ async fn reconcile(ctx: &Ctx, namespace: &str) -> Result<(), Error> {
     }
 }
 
-async fn worker(ctx: Arc<Ctx>) {
-    while let Some(key) = ctx.queue.next().await {
-        let span = info_span!("reconcile", namespace = %key);
-        match reconcile(&ctx, &key).instrument(span).await {
-            Ok(()) => {
-                ctx.queue.done(&key, true);
-            }
-            Err(err) => {
-                let retry_in = ctx.queue.done(&key, false);
-                warn!(namespace = %key, error = %err, ?retry_in, "reconcile failed");
-            }
-        }
-    }
+/// Reconciles a namespace taken from the queue, in its own span.
+async fn reconcile_key(ctx: Arc<Ctx>, key: String) -> Result<(), Error> {
+    let span = info_span!("reconcile", namespace = %key);
+    reconcile(&ctx, &key).instrument(span).await
+}
+
+fn log_failure(key: &String, err: &Error, retry_in: Option<Duration>) {
+    warn!(namespace = %key, error = %err, ?retry_in, "reconcile failed");
 }
 
 async fn watch_namespaces(ctx: Arc<Ctx>, writer: Writer<Namespace>) {
@@ -504,16 +492,6 @@ async fn watch_works(ctx: Arc<Ctx>, writer: Writer<Work>) {
     }
 }
 
-async fn resync_loop(ctx: Arc<Ctx>) {
-    let mut tick = tokio::time::interval(ctx.opts.resync_period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        ctx.enqueue_all();
-    }
-}
-
 /// Runs the namespace controller until `ctx.shutdown` is cancelled. Watches and retries never
 /// end it; the only error is invalid options.
 pub async fn run(ctx: Context, opts: NamespaceOptions) -> Result<(), Error> {
@@ -522,10 +500,10 @@ pub async fn run(ctx: Context, opts: NamespaceOptions) -> Result<(), Error> {
     let client = ctx.client.clone();
     let (namespaces, namespace_writer) = reflector::store::<Namespace>();
     let (works, work_writer) = reflector::store::<Work>();
-    let workers = opts.workers;
+    let workers = opts.queue.workers;
     let shared = Arc::new(Ctx {
         client: client.clone(),
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         opts,
         skipped,
         namespaces: namespaces.clone(),
@@ -557,7 +535,8 @@ pub async fn run(ctx: Context, opts: NamespaceOptions) -> Result<(), Error> {
     ));
     background.spawn(watch_works(Arc::clone(&shared), work_writer));
     background.spawn(watch_namespaces(Arc::clone(&shared), namespace_writer));
-    background.spawn(resync_loop(Arc::clone(&shared)));
+    let c = Arc::clone(&shared);
+    background.spawn(resync(shared.opts.resync_period, move || c.enqueue_all()));
 
     let caches_filled = async {
         let _ = clusters_ready_rx.wait_for(|r| *r).await;
@@ -572,9 +551,7 @@ pub async fn run(ctx: Context, opts: NamespaceOptions) -> Result<(), Error> {
             info!("caches filled; propagating namespaces");
             // Namespaces listed before the clusters were known are looked at again.
             shared.enqueue_all();
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&shared)));
-            }
+            spawn_workers(&mut pool, workers, &shared.queue, &shared, reconcile_key, log_failure);
             ctx.shutdown.cancelled().await;
         }
     }
@@ -672,7 +649,10 @@ mod tests {
         assert!(NamespaceOptions::default().validate().is_ok());
         for bad in [
             NamespaceOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..NamespaceOptions::default().queue
+                },
                 ..Default::default()
             },
             NamespaceOptions {
@@ -680,7 +660,10 @@ mod tests {
                 ..Default::default()
             },
             NamespaceOptions {
-                retry_max: Duration::ZERO,
+                queue: QueueOptions {
+                    retry_max: Duration::ZERO,
+                    ..NamespaceOptions::default().queue
+                },
                 ..Default::default()
             },
         ] {

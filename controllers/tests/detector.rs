@@ -2,9 +2,9 @@
 //! store, a free port), driven through kube-rs exactly as users and the other controllers do.
 //! Every wait is bounded polling; no sleep stands in for a condition.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use flotilla_api::work::v1alpha2::ResourceBindingSpec;
@@ -19,53 +19,24 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::{Client, Resource, ResourceExt};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
+use support::{Server, TIMEOUT, eventually};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(50);
-
-/// An apiserver and a detector running in this process; both stop when dropped.
+/// A federation apiserver and a detector running in this process; both stop when dropped.
 struct ControlPlane {
     client: Client,
-    _dir: tempfile::TempDir,
-    stop_server: Option<oneshot::Sender<()>>,
-    server: JoinHandle<()>,
+    _server: Server,
     stop_detector: Option<oneshot::Sender<()>>,
     detector: Option<JoinHandle<()>>,
 }
 
 impl ControlPlane {
     async fn start() -> Result<ControlPlane> {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let dir = tempfile::tempdir()?;
-        let store = flotilla_storage::SqliteStore::open(&dir.path().join("db")).await?;
-        let server = flotilla_apiserver::ApiServer::new(
-            Arc::new(store),
-            flotilla_apiserver::Config::default(),
-        )
-        .await?;
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (stop_server, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let _ = server
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        let config = kube::Config::new(format!("http://{addr}").parse()?);
-        let client = Client::try_from(config)?;
+        let server = Server::federation().await?;
         Ok(ControlPlane {
-            client,
-            _dir: dir,
-            stop_server: Some(stop_server),
-            server,
+            client: server.client.clone(),
+            _server: server,
             stop_detector: None,
             detector: None,
         })
@@ -105,28 +76,6 @@ impl Drop for ControlPlane {
         }
         if let Some(task) = &self.detector {
             task.abort();
-        }
-        if let Some(stop) = self.stop_server.take() {
-            let _ = stop.send(());
-        }
-        self.server.abort();
-    }
-}
-
-/// Polls `check` until it succeeds or `TIMEOUT` passes; the error says what was last seen.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        match check().await {
-            Ok(v) => return Ok(v),
-            Err(err) if Instant::now() >= deadline => {
-                return Err(err.context(format!("timed out waiting until {what}")));
-            }
-            Err(_) => tokio::time::sleep(POLL).await,
         }
     }
 }

@@ -45,10 +45,8 @@ impl Fixture {
         }
         let stop = CancellationToken::new();
         let ctx = Context::new(server.client.clone(), stop.clone());
-        let opts = StatusOptions {
-            workers: 4,
-            ..Default::default()
-        };
+        let mut opts = StatusOptions::default();
+        opts.queue.workers = 4;
         tokio::spawn(async move {
             if let Err(err) = status::run(ctx, opts).await {
                 panic!("status controller failed: {err}");

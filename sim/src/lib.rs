@@ -21,7 +21,6 @@
 
 mod member;
 pub mod placement;
-pub mod queue;
 pub mod resources;
 pub mod simulator;
 

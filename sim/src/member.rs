@@ -47,6 +47,8 @@ pub struct MemberOptions {
     pub pod_ready_delay: Duration,
     /// Where to write the member's kubeconfig; `None`: `<data_dir>/kubeconfig`.
     pub kubeconfig_out: Option<PathBuf>,
+    /// Simulate workloads (pods, controllers, kubelet); `false` keeps only the nodes and API.
+    pub workloads: bool,
 }
 
 impl MemberOptions {
@@ -63,6 +65,7 @@ impl MemberOptions {
             node_pods: 110,
             pod_ready_delay: Duration::from_millis(500),
             kubeconfig_out: None,
+            workloads: true,
         }
     }
 
@@ -120,6 +123,7 @@ impl MemberOptions {
             node_memory: self.node_memory.clone(),
             node_pods: self.node_pods,
             pod_ready_delay: self.pod_ready_delay,
+            workloads: self.workloads,
             ..SimulatorOptions::new(&self.name)
         }
     }

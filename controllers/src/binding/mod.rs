@@ -51,6 +51,7 @@ use flotilla_api::{
     ClusterOverridePolicy, ClusterResourceBinding, OverridePolicy, ResourceBinding, Work, labels,
     names,
 };
+use flotilla_runtime::{Action, QueueOptions, WorkQueue, resync, spawn_workers};
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, Patch, PatchParams};
@@ -76,7 +77,6 @@ pub(crate) use self::work::{
     DesiredWork, Ensured, Finish, WorkKey, WorkWriter, finish_manifest, str_at, work_fingerprint,
 };
 use crate::context::Context;
-use crate::queue::WorkQueue;
 
 /// The controller's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "binding";
@@ -92,23 +92,21 @@ const TEMPLATE_RECHECK: Duration = Duration::from_secs(5);
 /// How the binding controller runs.
 #[derive(Debug, Clone)]
 pub struct BindingOptions {
-    /// Bindings reconciled concurrently.
-    pub workers: usize,
+    /// Bindings reconciled concurrently, and the backoff of failed reconciles.
+    pub queue: QueueOptions,
     /// How often every binding is reconciled again although nothing was seen to change.
     pub resync_period: Duration,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
 }
 
 impl Default for BindingOptions {
     fn default() -> Self {
         BindingOptions {
-            workers: 16,
+            queue: QueueOptions {
+                workers: 16,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(300),
+            },
             resync_period: Duration::from_secs(600),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(300),
         }
     }
 }
@@ -116,15 +114,10 @@ impl Default for BindingOptions {
 impl BindingOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |reason: &str| Err(Error::InvalidOptions(reason.to_owned()));
-        if self.workers == 0 {
-            return invalid("workers must be at least 1");
-        }
-        if self.resync_period.is_zero() || self.retry_base.is_zero() {
-            return invalid("the resync period and retry base must be positive");
-        }
-        if self.retry_max < self.retry_base {
-            return invalid("retry max must not be below retry base");
+        let invalid = |reason: &str| Error::InvalidOptions(reason.to_owned());
+        self.queue.validate().map_err(invalid)?;
+        if self.resync_period.is_zero() {
+            return Err(invalid("resync period must be positive"));
         }
         Ok(())
     }
@@ -193,13 +186,6 @@ impl Error {
     fn is_conflict(&self) -> bool {
         matches!(self, Error::Api { source: kube::Error::Api(s), .. } if s.code == 409)
     }
-}
-
-/// What to do with a binding after a successful reconcile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    AwaitChange,
-    Requeue(Duration),
 }
 
 /// Identifies a binding: namespace (`None` for a ClusterResourceBinding) and name.
@@ -868,27 +854,18 @@ async fn reconcile(ctx: &Ctx, key: &BindingKey) -> Result<Action, Error> {
 
 // ----- tasks ---------------------------------------------------------------------------------------
 
-async fn worker(ctx: Arc<Ctx>) {
-    while let Some(key) = ctx.queue.next().await {
-        let span = info_span!("reconcile", binding = %key);
-        let result = reconcile(&ctx, &key).instrument(span).await;
-        match result {
-            Ok(Action::AwaitChange) => {
-                ctx.queue.done(&key, true);
-            }
-            Ok(Action::Requeue(after)) => {
-                ctx.queue.done(&key, true);
-                ctx.queue.add_after(key, after);
-            }
-            Err(err) => {
-                let retry_in = ctx.queue.done(&key, false);
-                if err.is_conflict() {
-                    debug!(binding = %key, error = %err, ?retry_in, "stale cache; retrying");
-                } else {
-                    warn!(binding = %key, error = %err, ?retry_in, "reconcile failed");
-                }
-            }
-        }
+/// Reconciles a binding taken from the queue, in its own span.
+async fn reconcile_key(ctx: Arc<Ctx>, key: BindingKey) -> Result<Action, Error> {
+    let span = info_span!("reconcile", binding = %key);
+    reconcile(&ctx, &key).instrument(span).await
+}
+
+/// Logs a failed reconcile: conflicts (a stale cache) are routine.
+fn log_failure(key: &BindingKey, err: &Error, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(binding = %key, error = %err, ?retry_in, "stale cache; retrying");
+    } else {
+        warn!(binding = %key, error = %err, ?retry_in, "reconcile failed");
     }
 }
 
@@ -945,18 +922,6 @@ async fn watch_works(ctx: Arc<Ctx>, which: usize, writer: Writer<Work>) {
     }
 }
 
-async fn resync_loop(ctx: Arc<Ctx>) {
-    let mut tick = tokio::time::interval(ctx.opts.resync_period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        for (key, _) in ctx.all_bindings() {
-            ctx.queue.add(key);
-        }
-    }
-}
-
 /// Runs the binding controller until `ctx.shutdown` is cancelled. Watches and retries never end
 /// it; the only error is invalid options.
 pub async fn run(ctx: Context, opts: BindingOptions) -> Result<(), Error> {
@@ -967,10 +932,10 @@ pub async fn run(ctx: Context, opts: BindingOptions) -> Result<(), Error> {
     let (rb_works, rb_work_writer) = reflector::store::<Work>();
     let (crb_works, crb_work_writer) = reflector::store::<Work>();
     let (signals, mut signal_rx) = mpsc::unbounded_channel();
-    let workers = opts.workers;
+    let workers = opts.queue.workers;
     let shared = Arc::new(Ctx {
         client: client.clone(),
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         opts,
         bindings: bindings.clone(),
         cluster_bindings: cluster_bindings.clone(),
@@ -1043,7 +1008,14 @@ pub async fn run(ctx: Context, opts: BindingOptions) -> Result<(), Error> {
             }
         });
     }
-    background.spawn(resync_loop(Arc::clone(&shared)));
+    {
+        let c = Arc::clone(&shared);
+        background.spawn(resync(shared.opts.resync_period, move || {
+            for (key, _) in c.all_bindings() {
+                c.queue.add(key);
+            }
+        }));
+    }
 
     let caches_filled = async {
         let _ = clusters_ready_rx.wait_for(|r| *r).await;
@@ -1059,9 +1031,7 @@ pub async fn run(ctx: Context, opts: BindingOptions) -> Result<(), Error> {
         _ = ctx.shutdown.cancelled() => {}
         _ = caches_filled => {
             info!("caches filled; reconciling bindings");
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&shared)));
-            }
+            spawn_workers(&mut pool, workers, &shared.queue, &shared, reconcile_key, log_failure);
             ctx.shutdown.cancelled().await;
         }
     }
@@ -1083,7 +1053,10 @@ mod tests {
         assert!(BindingOptions::default().validate().is_ok());
         for bad in [
             BindingOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..BindingOptions::default().queue
+                },
                 ..Default::default()
             },
             BindingOptions {
@@ -1091,7 +1064,10 @@ mod tests {
                 ..Default::default()
             },
             BindingOptions {
-                retry_max: Duration::from_millis(1),
+                queue: QueueOptions {
+                    retry_max: Duration::from_millis(1),
+                    ..BindingOptions::default().queue
+                },
                 ..Default::default()
             },
         ] {

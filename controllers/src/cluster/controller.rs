@@ -18,8 +18,8 @@
 //! # How it runs
 //!
 //! A watcher keeps a reflector store of Clusters; every change queues the cluster's name in a
-//! [`WorkQueue`] served by [`ClusterOptions::workers`] tasks (never two at once for one cluster,
-//! failures retried with backoff). Every cluster is queued again each
+//! [`WorkQueue`] served by `workers` tasks ([`ClusterOptions::queue`]; never two at once for one
+//! cluster, failures retried with backoff). Every cluster is queued again each
 //! [`ClusterOptions::resync_period`], so a namespace deleted by hand comes back. Writes are JSON
 //! merge patches carrying the `resourceVersion` they were computed from, so a concurrent change
 //! (a user editing taints) is never overwritten: the patch fails with a conflict and is redone on
@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use flotilla_api::{Cluster, Work, labels, names};
+use flotilla_runtime::{Action, QueueOptions, WorkQueue, resync, spawn_workers};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -45,7 +46,6 @@ use tracing::{Instrument, debug, info, info_span, warn};
 use super::health::{desired_taints, ready_condition};
 use super::{Error, is_conflict, is_not_found};
 use crate::context::Context;
-use crate::queue::WorkQueue;
 
 /// The controller's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "cluster";
@@ -53,8 +53,9 @@ pub const NAME: &str = "cluster";
 /// How the cluster controller runs.
 #[derive(Debug, Clone)]
 pub struct ClusterOptions {
-    /// Clusters reconciled concurrently (Karmada's `--concurrent-cluster-syncs`).
-    pub workers: usize,
+    /// Clusters reconciled concurrently (Karmada's `--concurrent-cluster-syncs`), and the backoff
+    /// of failed reconciles.
+    pub queue: QueueOptions,
     /// How long the Works of a cluster that is being removed and is not Ready may wait for the
     /// execution controller before their finalizer is removed without cleaning the member.
     pub unreachable_grace_period: Duration,
@@ -62,21 +63,19 @@ pub struct ClusterOptions {
     pub removal_poll_interval: Duration,
     /// How often every cluster is reconciled again although nothing was seen to change.
     pub resync_period: Duration,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
 }
 
 impl Default for ClusterOptions {
     fn default() -> Self {
         ClusterOptions {
-            workers: 5,
+            queue: QueueOptions {
+                workers: 5,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(60),
+            },
             unreachable_grace_period: Duration::from_secs(30),
             removal_poll_interval: Duration::from_secs(1),
             resync_period: Duration::from_secs(300),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(60),
         }
     }
 }
@@ -85,8 +84,8 @@ impl ClusterOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
         let invalid = |reason: &str| Err(Error::InvalidOptions(reason.to_owned()));
-        if self.workers == 0 {
-            return invalid("cluster workers must be at least 1");
+        if let Err(reason) = self.queue.validate() {
+            return invalid(&format!("cluster {reason}"));
         }
         if self.removal_poll_interval.is_zero() {
             return invalid("removal poll interval must be positive");
@@ -94,20 +93,8 @@ impl ClusterOptions {
         if self.resync_period.is_zero() {
             return invalid("resync period must be positive");
         }
-        if self.retry_base.is_zero() || self.retry_max < self.retry_base {
-            return invalid("retry base must be positive and not above retry max");
-        }
         Ok(())
     }
-}
-
-/// What to do with a cluster after a reconcile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    /// Nothing until it changes (or the resync).
-    AwaitChange,
-    /// Look again after this long (waiting for something another component does).
-    Requeue(Duration),
 }
 
 struct Ctl {
@@ -134,9 +121,9 @@ impl Ctl {
 pub async fn run(ctx: Context, opts: ClusterOptions) -> Result<(), Error> {
     opts.validate()?;
     let (clusters, writer) = reflector::store::<Cluster>();
-    let workers = opts.workers;
+    let workers = opts.queue.workers;
     let ctl = Arc::new(Ctl {
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         ctx,
         opts,
         clusters,
@@ -148,16 +135,20 @@ pub async fn run(ctx: Context, opts: ClusterOptions) -> Result<(), Error> {
     );
     let mut background = JoinSet::new();
     background.spawn(watch_clusters(Arc::clone(&ctl), writer));
-    background.spawn(resync(Arc::clone(&ctl)));
+    let c = Arc::clone(&ctl);
+    background.spawn(resync(ctl.opts.resync_period, move || {
+        for cluster in c.clusters.state() {
+            c.queue
+                .add(cluster.metadata.name.clone().unwrap_or_default());
+        }
+    }));
 
     let shutdown = ctl.ctx.shutdown.clone();
     let mut pool = JoinSet::new();
     tokio::select! {
         _ = shutdown.cancelled() => {}
         _ = ctl.clusters.wait_until_ready() => {
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&ctl)));
-            }
+            spawn_workers(&mut pool, workers, &ctl.queue, &ctl, reconcile_key, log_failure);
             shutdown.cancelled().await;
         }
     }
@@ -189,38 +180,18 @@ async fn watch_clusters(ctl: Arc<Ctl>, writer: Writer<Cluster>) {
     }
 }
 
-async fn resync(ctl: Arc<Ctl>) {
-    let mut tick = tokio::time::interval(ctl.opts.resync_period);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        for cluster in ctl.clusters.state() {
-            ctl.queue
-                .add(cluster.metadata.name.clone().unwrap_or_default());
-        }
-    }
+/// Reconciles a cluster taken from the queue, in its own span.
+async fn reconcile_key(ctl: Arc<Ctl>, name: String) -> Result<Action, Error> {
+    let span = info_span!("reconcile", controller = NAME, cluster = %name);
+    reconcile(&ctl, &name).instrument(span).await
 }
 
-async fn worker(ctl: Arc<Ctl>) {
-    while let Some(name) = ctl.queue.next().await {
-        let span = info_span!("reconcile", controller = NAME, cluster = %name);
-        match reconcile(&ctl, &name).instrument(span).await {
-            Ok(Action::AwaitChange) => {
-                ctl.queue.done(&name, true);
-            }
-            Ok(Action::Requeue(after)) => {
-                ctl.queue.done(&name, true);
-                ctl.queue.add_after(name, after);
-            }
-            Err(err) => {
-                let retry_in = ctl.queue.done(&name, false);
-                if err.is_conflict() {
-                    debug!(cluster = %name, error = %err, ?retry_in, "stale cluster; retrying");
-                } else {
-                    warn!(cluster = %name, error = %err, ?retry_in, "cluster reconcile failed");
-                }
-            }
-        }
+/// Logs a failed reconcile: conflicts (a stale cache) are routine.
+fn log_failure(name: &String, err: &Error, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(cluster = %name, error = %err, ?retry_in, "stale cluster; retrying");
+    } else {
+        warn!(cluster = %name, error = %err, ?retry_in, "cluster reconcile failed");
     }
 }
 
@@ -482,7 +453,10 @@ mod tests {
         assert!(ClusterOptions::default().validate().is_ok());
         let cases = [
             ClusterOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..ClusterOptions::default().queue
+                },
                 ..Default::default()
             },
             ClusterOptions {
@@ -490,7 +464,10 @@ mod tests {
                 ..Default::default()
             },
             ClusterOptions {
-                retry_max: Duration::from_millis(1),
+                queue: QueueOptions {
+                    retry_max: Duration::from_millis(1),
+                    ..ClusterOptions::default().queue
+                },
                 ..Default::default()
             },
         ];

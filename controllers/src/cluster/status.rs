@@ -25,10 +25,10 @@
 //! # Scheduling of syncs
 //!
 //! Every [`ClusterStatusOptions::period`] all clusters are queued; a new Cluster, a spec change
-//! and a filled member cache queue one at once. [`ClusterStatusOptions::workers`] tasks serve the
-//! queue, so members are probed concurrently but never more than that many at a time, and a
-//! cluster is never synced twice at once; a slow or dead member holds one worker for at most a
-//! few probe timeouts.
+//! and a filled member cache queue one at once. `workers` tasks ([`ClusterStatusOptions::queue`])
+//! serve the queue, so members are probed concurrently but never more than that many at a time,
+//! and a cluster is never synced twice at once; a slow or dead member holds one worker for at
+//! most a few probe timeouts.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +39,7 @@ use flotilla_api::cluster::v1alpha1::{
     ApiEnablement, CLUSTER_CONDITION_COMPLETE_API_ENABLEMENTS, CLUSTER_CONDITION_READY,
     ClusterStatus, ClusterSyncMode, NodeSummary, ResourceSummary,
 };
+use flotilla_runtime::{QueueOptions, WorkQueue, spawn_workers};
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIResourceList, Time};
 use k8s_openapi::jiff::Timestamp;
@@ -56,7 +57,6 @@ use super::summary;
 use super::{Error, is_conflict};
 use crate::context::Context;
 use crate::members::MemberError;
-use crate::queue::WorkQueue;
 
 /// The controller's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "clusterStatus";
@@ -76,12 +76,8 @@ pub struct ClusterStatusOptions {
     pub failure_threshold: Duration,
     /// The longest wait for one request to a member (readyz, version, discovery).
     pub probe_timeout: Duration,
-    /// Members synced concurrently.
-    pub workers: usize,
-    /// The first retry delay of a failed sync; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
+    /// Members synced concurrently, and the backoff of failed syncs.
+    pub queue: QueueOptions,
 }
 
 impl Default for ClusterStatusOptions {
@@ -90,9 +86,11 @@ impl Default for ClusterStatusOptions {
             period: Duration::from_secs(10),
             failure_threshold: Duration::from_secs(30),
             probe_timeout: Duration::from_secs(5),
-            workers: 20,
-            retry_base: Duration::from_millis(200),
-            retry_max: Duration::from_secs(30),
+            queue: QueueOptions {
+                workers: 20,
+                retry_base: Duration::from_millis(200),
+                retry_max: Duration::from_secs(30),
+            },
         }
     }
 }
@@ -101,17 +99,14 @@ impl ClusterStatusOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
         let invalid = |reason: &str| Err(Error::InvalidOptions(reason.to_owned()));
-        if self.workers == 0 {
-            return invalid("cluster status workers must be at least 1");
+        if let Err(reason) = self.queue.validate() {
+            return invalid(&format!("cluster status {reason}"));
         }
         if self.period.is_zero() {
             return invalid("cluster status period must be positive");
         }
         if self.probe_timeout.is_zero() {
             return invalid("probe timeout must be positive");
-        }
-        if self.retry_base.is_zero() || self.retry_max < self.retry_base {
-            return invalid("retry base must be positive and not above retry max");
         }
         Ok(())
     }
@@ -143,9 +138,9 @@ impl Ctl {
 pub async fn run(ctx: Context, opts: ClusterStatusOptions) -> Result<(), Error> {
     opts.validate()?;
     let (clusters, writer) = reflector::store::<Cluster>();
-    let workers = opts.workers;
+    let workers = opts.queue.workers;
     let ctl = Arc::new(Ctl {
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         ctx,
         opts,
         clusters,
@@ -161,9 +156,7 @@ pub async fn run(ctx: Context, opts: ClusterStatusOptions) -> Result<(), Error> 
         _ = shutdown.cancelled() => {}
         _ = ctl.clusters.wait_until_ready() => {
             background.spawn(tick(Arc::clone(&ctl)));
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&ctl)));
-            }
+            spawn_workers(&mut pool, workers, &ctl.queue, &ctl, sync_key, log_failure);
             shutdown.cancelled().await;
         }
     }
@@ -222,22 +215,18 @@ async fn tick(ctl: Arc<Ctl>) {
     }
 }
 
-async fn worker(ctl: Arc<Ctl>) {
-    while let Some(name) = ctl.queue.next().await {
-        let span = info_span!("sync", controller = NAME, cluster = %name);
-        match sync(&ctl, &name).instrument(span).await {
-            Ok(()) => {
-                ctl.queue.done(&name, true);
-            }
-            Err(err) => {
-                let retry_in = ctl.queue.done(&name, false);
-                if err.is_conflict() {
-                    debug!(cluster = %name, error = %err, ?retry_in, "stale cluster; retrying");
-                } else {
-                    warn!(cluster = %name, error = %err, ?retry_in, "cluster status sync failed");
-                }
-            }
-        }
+/// Syncs a cluster taken from the queue, in its own span.
+async fn sync_key(ctl: Arc<Ctl>, name: String) -> Result<(), Error> {
+    let span = info_span!("sync", controller = NAME, cluster = %name);
+    sync(&ctl, &name).instrument(span).await
+}
+
+/// Logs a failed sync: conflicts (a stale cache) are routine.
+fn log_failure(name: &String, err: &Error, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(cluster = %name, error = %err, ?retry_in, "stale cluster; retrying");
+    } else {
+        warn!(cluster = %name, error = %err, ?retry_in, "cluster status sync failed");
     }
 }
 
@@ -813,7 +802,10 @@ mod tests {
         assert!(ClusterStatusOptions::default().validate().is_ok());
         for case in [
             ClusterStatusOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..ClusterStatusOptions::default().queue
+                },
                 ..Default::default()
             },
             ClusterStatusOptions {

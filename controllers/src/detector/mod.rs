@@ -56,6 +56,7 @@ use flotilla_api::{
     ClusterPropagationPolicy, ClusterResourceBinding, PropagationPolicy, ResourceBinding, labels,
     names,
 };
+use flotilla_runtime::{QueueOptions, WorkQueue, resync, spawn_workers};
 use futures::StreamExt;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams, Preconditions};
@@ -77,7 +78,6 @@ use self::matching::{
     Claim, Claims, MatchReason, PolicyEntry, PolicyKind, PolicyRef, Template, select_policy,
 };
 use self::replicas::InterpretError;
-use crate::queue::WorkQueue;
 
 /// The detector's name, as used in logs and by the controller-manager.
 pub const NAME: &str = "detector";
@@ -103,8 +103,8 @@ pub enum ReleasedBindings {
 /// How the detector runs.
 #[derive(Debug, Clone)]
 pub struct DetectorOptions {
-    /// Templates reconciled concurrently.
-    pub workers: usize,
+    /// Templates reconciled concurrently, and the backoff of failed reconciles.
+    pub queue: QueueOptions,
     /// How often every template is reconciled again although nothing was seen to change.
     pub resync_period: Duration,
     /// How often discovery runs again (it also runs whenever a CRD changes).
@@ -119,10 +119,6 @@ pub struct DetectorOptions {
     pub skipped_namespaces: Vec<String>,
     /// What happens to the binding of a released template.
     pub released_bindings: ReleasedBindings,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
 }
 
 impl Default for DetectorOptions {
@@ -145,7 +141,11 @@ impl Default for DetectorOptions {
             "coordination.k8s.io",
         ];
         DetectorOptions {
-            workers: 16,
+            queue: QueueOptions {
+                workers: 16,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(300),
+            },
             resync_period: Duration::from_secs(600),
             rediscovery_period: Duration::from_secs(30),
             skipped_groups: groups.into_iter().map(str::to_owned).collect(),
@@ -157,8 +157,6 @@ impl Default for DetectorOptions {
                 .collect(),
             skipped_namespaces: vec!["kube-.*".to_owned()],
             released_bindings: ReleasedBindings::default(),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(300),
         }
     }
 }
@@ -167,20 +165,16 @@ impl DetectorOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
         let invalid = |reason: String| Err(Error::InvalidOptions(reason));
-        if self.workers == 0 {
-            return invalid("workers must be at least 1".to_owned());
+        if let Err(reason) = self.queue.validate() {
+            return invalid(reason.to_owned());
         }
         for (name, period) in [
             ("resync period", self.resync_period),
             ("rediscovery period", self.rediscovery_period),
-            ("retry base", self.retry_base),
         ] {
             if period.is_zero() {
                 return invalid(format!("{name} must be positive"));
             }
-        }
-        if self.retry_max < self.retry_base {
-            return invalid("retry max must not be below retry base".to_owned());
         }
         self.namespace_patterns().map(|_| ())
     }
@@ -269,15 +263,8 @@ impl Error {
     }
 }
 
-/// What to do with a template after a successful reconcile (kube-runtime's `Action`, with the
-/// delay readable by our own queue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Nothing until a watch event (or the periodic resync) brings the template back.
-    AwaitChange,
-    /// Reconcile again after this delay.
-    Requeue(Duration),
-}
+/// What to do with a template after a successful reconcile.
+pub use flotilla_runtime::Action;
 
 /// Identifies a resource template: apiVersion, kind, namespace (empty for cluster-scoped) and
 /// name.
@@ -1141,27 +1128,18 @@ async fn reconcile(key: &TemplateKey, ctx: &Ctx) -> Result<Action, Error> {
 
 // ----- tasks ---------------------------------------------------------------------------------------
 
-async fn worker(ctx: Arc<Ctx>) {
-    while let Some(key) = ctx.queue.next().await {
-        let span = info_span!("reconcile", template = %key);
-        let result = reconcile(&key, &ctx).instrument(span).await;
-        match result {
-            Ok(Action::AwaitChange) => {
-                ctx.queue.done(&key, true);
-            }
-            Ok(Action::Requeue(after)) => {
-                ctx.queue.done(&key, true);
-                ctx.queue.add_after(key, after);
-            }
-            Err(err) => {
-                let retry_in = ctx.queue.done(&key, false);
-                if err.is_conflict() {
-                    debug!(template = %key, error = %err, ?retry_in, "stale cache; retrying");
-                } else {
-                    warn!(template = %key, error = %err, ?retry_in, "reconcile failed");
-                }
-            }
-        }
+/// Reconciles a template taken from the queue, in its own span.
+async fn reconcile_key(ctx: Arc<Ctx>, key: TemplateKey) -> Result<Action, Error> {
+    let span = info_span!("reconcile", template = %key);
+    reconcile(&key, &ctx).instrument(span).await
+}
+
+/// Logs a failed reconcile: conflicts (a stale cache) are routine.
+fn log_failure(key: &TemplateKey, err: &Error, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(template = %key, error = %err, ?retry_in, "stale cache; retrying");
+    } else {
+        warn!(template = %key, error = %err, ?retry_in, "reconcile failed");
     }
 }
 
@@ -1391,16 +1369,6 @@ async fn discovery_loop(ctx: Arc<Ctx>, crds_changed: Arc<Notify>) {
     }
 }
 
-async fn resync_loop(ctx: Arc<Ctx>) {
-    let mut tick = tokio::time::interval(ctx.opts.resync_period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        ctx.resync();
-    }
-}
-
 /// Runs the resource detector until `shutdown` resolves. Watches and retries never end the
 /// detector; the only error is invalid options.
 pub async fn run_detector(
@@ -1412,8 +1380,8 @@ pub async fn run_detector(
     let skipped_namespaces = opts.namespace_patterns()?;
     let (bindings, binding_writer) = reflector::store::<ResourceBinding>();
     let (cluster_bindings, cluster_binding_writer) = reflector::store::<ClusterResourceBinding>();
-    let queue = Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max));
-    let workers = opts.workers;
+    let queue = opts.queue.queue();
+    let workers = opts.queue.workers;
     let ctx = Arc::new(Ctx {
         client: client.clone(),
         opts,
@@ -1458,7 +1426,8 @@ pub async fn run_detector(
     let crds_changed = Arc::new(Notify::new());
     background.spawn(watch_crds(Arc::clone(&ctx), Arc::clone(&crds_changed)));
     background.spawn(discovery_loop(Arc::clone(&ctx), crds_changed));
-    background.spawn(resync_loop(Arc::clone(&ctx)));
+    let c = Arc::clone(&ctx);
+    background.spawn(resync(ctx.opts.resync_period, move || c.resync()));
 
     let caches_filled = async {
         let _ = pp_ready_rx.wait_for(|ready| *ready).await;
@@ -1472,9 +1441,7 @@ pub async fn run_detector(
         _ = &mut shutdown => {}
         _ = caches_filled => {
             info!(policies = read(&ctx.policies).len(), "caches filled; reconciling");
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&ctx)));
-            }
+            spawn_workers(&mut pool, workers, &ctx.queue, &ctx, reconcile_key, log_failure);
             shutdown.await;
         }
     }
@@ -1690,7 +1657,10 @@ mod tests {
         assert!(DetectorOptions::default().validate().is_ok());
         let bad = [
             DetectorOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..DetectorOptions::default().queue
+                },
                 ..Default::default()
             },
             DetectorOptions {
@@ -1698,7 +1668,10 @@ mod tests {
                 ..Default::default()
             },
             DetectorOptions {
-                retry_max: Duration::from_millis(1),
+                queue: QueueOptions {
+                    retry_max: Duration::from_millis(1),
+                    ..DetectorOptions::default().queue
+                },
                 ..Default::default()
             },
             DetectorOptions {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use flotilla_api::work::v1alpha1::WorkStatus;
 use flotilla_api::{Cluster, Work, labels, names};
+use flotilla_runtime::{WorkQueue, resync, work};
 use futures::StreamExt;
 use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject};
@@ -27,7 +28,6 @@ use super::manifest::{self, ObjKey};
 use crate::context::Context;
 use crate::members::MemberError;
 use crate::metrics::{ClusterLabels, ClusterResultLabels, Metrics};
-use crate::queue::WorkQueue;
 
 /// How long member object events are gathered before their Work is synced again.
 const MEMBER_EVENT_WINDOW: std::time::Duration = std::time::Duration::from_millis(100);
@@ -265,7 +265,7 @@ pub(super) async fn run(
         metrics: MemberMetrics::new(&ctx.metrics, &name),
         cluster_name: name.clone(),
         namespace,
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         opts,
         ctx,
         cluster,
@@ -281,13 +281,21 @@ pub(super) async fn run(
     let mut tasks = JoinSet::new();
     tasks.spawn(watch_works(Arc::clone(&member), writer).instrument(span.clone()));
     tasks.spawn(follow_cluster(Arc::clone(&member)).instrument(span.clone()));
-    tasks.spawn(resync(Arc::clone(&member)).instrument(span.clone()));
+    let period = member.opts.resync_period;
+    let m = Arc::clone(&member);
+    tasks.spawn(resync(period, move || m.enqueue_all()).instrument(span.clone()));
     tokio::select! {
         _ = stop.cancelled() => {}
         ready = works.wait_until_ready() => {
             if ready.is_ok() {
-                for _ in 0..member.opts.workers {
-                    tasks.spawn(worker(Arc::clone(&member)).instrument(span.clone()));
+                for _ in 0..member.opts.queue.workers {
+                    let worker = work(
+                        Arc::clone(&member.queue),
+                        Arc::clone(&member),
+                        reconcile_key,
+                        log_failure,
+                    );
+                    tasks.spawn(worker.instrument(span.clone()));
                 }
             }
             stop.cancelled().await;
@@ -298,23 +306,18 @@ pub(super) async fn run(
     while tasks.join_next().await.is_some() {}
 }
 
-async fn worker(member: Arc<Member>) {
-    while let Some(name) = member.queue.next().await {
-        let span = info_span!("reconcile", work = %name);
-        let result = member.reconcile(&name).instrument(span).await;
-        match result {
-            Ok(()) => {
-                member.queue.done(&name, true);
-            }
-            Err(err) => {
-                let retry_in = member.queue.done(&name, false);
-                if err.is_conflict() {
-                    debug!(work = %name, error = %err, ?retry_in, "stale cache; retrying");
-                } else {
-                    warn!(work = %name, error = %err, ?retry_in, "reconcile failed");
-                }
-            }
-        }
+/// Reconciles a Work taken from the queue, in its own span.
+async fn reconcile_key(member: Arc<Member>, name: String) -> Result<(), ReconcileError> {
+    let span = info_span!("reconcile", work = %name);
+    member.reconcile(&name).instrument(span).await
+}
+
+/// Logs a failed reconcile: conflicts (a stale cache) are routine.
+fn log_failure(name: &String, err: &ReconcileError, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(work = %name, error = %err, ?retry_in, "stale cache; retrying");
+    } else {
+        warn!(work = %name, error = %err, ?retry_in, "reconcile failed");
     }
 }
 
@@ -350,16 +353,6 @@ async fn follow_cluster(member: Arc<Member>) {
             member.enqueue_all();
         }
         was = now;
-    }
-}
-
-async fn resync(member: Arc<Member>) {
-    let mut tick = tokio::time::interval(member.opts.resync_period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        member.enqueue_all();
     }
 }
 

@@ -16,10 +16,10 @@
 //!   unmanaged object of that name before creating one.
 //! * Work events (new generation, deletion) and member object events (the object's
 //!   `work.karmada.io/{namespace,name}` annotations name its Work) feed one
-//!   [`WorkQueue`](crate::queue::WorkQueue) per member, keyed by Work: a Work is never reconciled
-//!   twice at once, bursts of member events for one Work coalesce, failures back off, and every
-//!   Work is looked at again each resync period. `workers` tasks per member drain it; members
-//!   share no lock (their metric series are resolved once, at start).
+//!   [`WorkQueue`](flotilla_runtime::WorkQueue) per member, keyed by Work: a Work is never
+//!   reconciled twice at once, bursts of member events for one Work coalesce, failures back off,
+//!   and every Work is looked at again each resync period. `workers` tasks per member drain it;
+//!   members share no lock (their metric series are resolved once, at start).
 //!
 //! # Reconciling a Work
 //!
@@ -61,6 +61,7 @@ use std::time::Duration;
 
 use flotilla_api::Cluster;
 use flotilla_api::cluster::v1alpha1::ClusterSyncMode;
+use flotilla_runtime::QueueOptions;
 use futures::StreamExt;
 use kube::api::Api;
 use kube::runtime::{WatchStreamExt, watcher};
@@ -80,14 +81,10 @@ pub const FIELD_MANAGER: &str = "flotilla";
 /// How the execution controller runs.
 #[derive(Debug, Clone)]
 pub struct ExecutionOptions {
-    /// Works reconciled concurrently per member cluster.
-    pub workers: usize,
+    /// Works reconciled concurrently per member cluster, and the backoff of failed reconciles.
+    pub queue: QueueOptions,
     /// How often every Work is reconciled again although nothing was seen to change.
     pub resync_period: Duration,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
     /// How long a reconcile waits for a new member-side cache to be filled before it gives up
     /// and retries later.
     pub cache_sync_timeout: Duration,
@@ -96,10 +93,12 @@ pub struct ExecutionOptions {
 impl Default for ExecutionOptions {
     fn default() -> Self {
         ExecutionOptions {
-            workers: 8,
+            queue: QueueOptions {
+                workers: 8,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(60),
+            },
             resync_period: Duration::from_secs(600),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(60),
             cache_sync_timeout: Duration::from_secs(30),
         }
     }
@@ -108,20 +107,12 @@ impl Default for ExecutionOptions {
 impl ExecutionOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |reason: &str| Err(Error::InvalidOptions(reason.to_owned()));
-        if self.workers == 0 {
-            return invalid("workers must be at least 1");
-        }
-        if self.resync_period.is_zero()
-            || self.retry_base.is_zero()
-            || self.cache_sync_timeout.is_zero()
-        {
-            return invalid(
-                "the resync period, retry base and cache sync timeout must be positive",
-            );
-        }
-        if self.retry_max < self.retry_base {
-            return invalid("the retry max must not be below the retry base");
+        let invalid = |reason: &str| Error::InvalidOptions(reason.to_owned());
+        self.queue.validate().map_err(invalid)?;
+        if self.resync_period.is_zero() || self.cache_sync_timeout.is_zero() {
+            return Err(invalid(
+                "the resync period and cache sync timeout must be positive",
+            ));
         }
         Ok(())
     }
@@ -246,7 +237,10 @@ impl Members {
 /// end it; the only error is invalid options.
 pub async fn run(ctx: Context, opts: ExecutionOptions) -> Result<(), Error> {
     opts.validate()?;
-    info!(workers = opts.workers, "starting the execution controller");
+    info!(
+        workers = opts.queue.workers,
+        "starting the execution controller"
+    );
     let api: Api<Cluster> = Api::all(ctx.client.clone());
     let mut events = watcher(api, watcher::Config::default())
         .default_backoff()
@@ -305,7 +299,10 @@ mod tests {
         assert!(ExecutionOptions::default().validate().is_ok());
         let bad = [
             ExecutionOptions {
-                workers: 0,
+                queue: QueueOptions {
+                    workers: 0,
+                    ..ExecutionOptions::default().queue
+                },
                 ..Default::default()
             },
             ExecutionOptions {
@@ -313,7 +310,10 @@ mod tests {
                 ..Default::default()
             },
             ExecutionOptions {
-                retry_max: Duration::from_millis(1),
+                queue: QueueOptions {
+                    retry_max: Duration::from_millis(1),
+                    ..ExecutionOptions::default().queue
+                },
                 ..Default::default()
             },
         ];

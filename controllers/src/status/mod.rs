@@ -43,6 +43,7 @@ use flotilla_api::work::v1alpha2::{
     ResourceBindingStatus,
 };
 use flotilla_api::{ClusterResourceBinding, ResourceBinding, labels};
+use flotilla_runtime::{QueueOptions, WorkQueue, resync, spawn_workers};
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::discovery::Scope;
@@ -59,7 +60,6 @@ use self::aggregation::{
 };
 use crate::context::Context;
 use crate::interpreter::{ClusterStatus, aggregate_status};
-use crate::queue::WorkQueue;
 
 /// How long Work status events are gathered before their binding is reconciled.
 const WORK_EVENT_WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
@@ -73,24 +73,22 @@ pub const FIELD_MANAGER: &str = "flotilla-binding-status";
 /// How the binding status controller runs.
 #[derive(Debug, Clone)]
 pub struct StatusOptions {
-    /// Bindings reconciled concurrently.
-    pub workers: usize,
+    /// Bindings reconciled concurrently, and the backoff of failed reconciles.
+    pub queue: QueueOptions,
     /// How often every binding is reconciled again (and its template re-read) although nothing
     /// was seen to change.
     pub resync_period: Duration,
-    /// The first retry delay of a failed reconcile; it doubles with each failure.
-    pub retry_base: Duration,
-    /// The longest retry delay.
-    pub retry_max: Duration,
 }
 
 impl Default for StatusOptions {
     fn default() -> Self {
         StatusOptions {
-            workers: 16,
+            queue: QueueOptions {
+                workers: 16,
+                retry_base: Duration::from_millis(100),
+                retry_max: Duration::from_secs(60),
+            },
             resync_period: Duration::from_secs(300),
-            retry_base: Duration::from_millis(100),
-            retry_max: Duration::from_secs(60),
         }
     }
 }
@@ -98,15 +96,10 @@ impl Default for StatusOptions {
 impl StatusOptions {
     /// Checks the options.
     pub fn validate(&self) -> Result<(), Error> {
-        let invalid = |reason: &str| Err(Error::InvalidOptions(reason.to_owned()));
-        if self.workers == 0 {
-            return invalid("workers must be at least 1");
-        }
-        if self.resync_period.is_zero() || self.retry_base.is_zero() {
-            return invalid("the resync period and retry base must be positive");
-        }
-        if self.retry_max < self.retry_base {
-            return invalid("retry max must not be below retry base");
+        let invalid = |reason: &str| Error::InvalidOptions(reason.to_owned());
+        self.queue.validate().map_err(invalid)?;
+        if self.resync_period.is_zero() {
+            return Err(invalid("resync period must be positive"));
         }
         Ok(())
     }
@@ -957,23 +950,18 @@ async fn reconcile(ctx: &Ctx, key: &BindingKey) -> Result<(), Error> {
 
 // ----- tasks ---------------------------------------------------------------------------------------
 
-async fn worker(ctx: Arc<Ctx>) {
-    while let Some(key) = ctx.queue.next().await {
-        let span = info_span!("reconcile", binding = %key);
-        let result = reconcile(&ctx, &key).instrument(span).await;
-        match result {
-            Ok(()) => {
-                ctx.queue.done(&key, true);
-            }
-            Err(err) => {
-                let retry_in = ctx.queue.done(&key, false);
-                if err.is_conflict() {
-                    debug!(binding = %key, error = %err, ?retry_in, "conflict; retrying");
-                } else {
-                    warn!(binding = %key, error = %err, ?retry_in, "binding status reconcile failed");
-                }
-            }
-        }
+/// Reconciles a binding taken from the queue, in its own span.
+async fn reconcile_key(ctx: Arc<Ctx>, key: BindingKey) -> Result<(), Error> {
+    let span = info_span!("reconcile", binding = %key);
+    reconcile(&ctx, &key).instrument(span).await
+}
+
+/// Logs a failed reconcile: conflicts are routine.
+fn log_failure(key: &BindingKey, err: &Error, retry_in: Option<Duration>) {
+    if err.is_conflict() {
+        debug!(binding = %key, error = %err, ?retry_in, "conflict; retrying");
+    } else {
+        warn!(binding = %key, error = %err, ?retry_in, "binding status reconcile failed");
     }
 }
 
@@ -1078,16 +1066,6 @@ async fn watch_bindings<K>(
     }
 }
 
-async fn resync_loop(ctx: Arc<Ctx>) {
-    let mut tick = tokio::time::interval(ctx.opts.resync_period);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        ctx.resync();
-    }
-}
-
 /// Runs the binding status controller until `ctx.shutdown` is cancelled. Watches and retries
 /// never end it; the only error is invalid options.
 pub async fn run(ctx: Context, opts: StatusOptions) -> Result<(), Error> {
@@ -1095,10 +1073,10 @@ pub async fn run(ctx: Context, opts: StatusOptions) -> Result<(), Error> {
     let works_writer = Writer::<Work>::new(());
     let bindings_writer = Writer::<ResourceBinding>::new(());
     let cluster_bindings_writer = Writer::<ClusterResourceBinding>::new(());
-    let workers = opts.workers;
+    let workers = opts.queue.workers;
     let shared = Arc::new(Ctx {
         client: ctx.client.clone(),
-        queue: Arc::new(WorkQueue::new(opts.retry_base, opts.retry_max)),
+        queue: opts.queue.queue(),
         opts,
         works: works_writer.as_reader(),
         bindings: bindings_writer.as_reader(),
@@ -1124,7 +1102,8 @@ pub async fn run(ctx: Context, opts: StatusOptions) -> Result<(), Error> {
         shared.cluster_bindings.clone(),
         StoredBinding::Cluster,
     ));
-    background.spawn(resync_loop(Arc::clone(&shared)));
+    let c = Arc::clone(&shared);
+    background.spawn(resync(shared.opts.resync_period, move || c.resync()));
 
     let caches_filled = async {
         let _ = shared.works.wait_until_ready().await;
@@ -1136,9 +1115,7 @@ pub async fn run(ctx: Context, opts: StatusOptions) -> Result<(), Error> {
         _ = ctx.shutdown.cancelled() => {}
         _ = caches_filled => {
             info!("caches filled; aggregating binding statuses");
-            for _ in 0..workers {
-                pool.spawn(worker(Arc::clone(&shared)));
-            }
+            spawn_workers(&mut pool, workers, &shared.queue, &shared, reconcile_key, log_failure);
             ctx.shutdown.cancelled().await;
         }
     }
@@ -1258,13 +1235,19 @@ mod tests {
     fn options_are_checked() {
         assert!(StatusOptions::default().validate().is_ok());
         let zero_workers = StatusOptions {
-            workers: 0,
+            queue: QueueOptions {
+                workers: 0,
+                ..StatusOptions::default().queue
+            },
             ..Default::default()
         };
         assert!(zero_workers.validate().is_err());
         let backwards = StatusOptions {
-            retry_base: Duration::from_secs(10),
-            retry_max: Duration::from_secs(1),
+            queue: QueueOptions {
+                workers: 1,
+                retry_base: Duration::from_secs(10),
+                retry_max: Duration::from_secs(1),
+            },
             ..Default::default()
         };
         assert!(backwards.validate().is_err());

@@ -39,6 +39,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use flotilla_runtime::WorkQueue;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
@@ -53,7 +54,6 @@ use tracing::{debug, info, warn};
 
 use crate::Key;
 use crate::placement::{Ledger, NodeView};
-use crate::queue::WorkQueue;
 use crate::resources::{Amounts, pod_demand};
 
 /// The field manager of everything the simulator writes.
@@ -83,6 +83,10 @@ pub struct SimulatorOptions {
     pub pod_ready_delay: Duration,
     /// Keys each controller reconciles concurrently.
     pub workers: usize,
+    /// Run the workload controllers, pod scheduler and kubelet. Off, the member is nodes and an
+    /// API only: objects are stored and served but nothing runs (what a propagation benchmark
+    /// wants when it measures the control plane rather than the members' churn).
+    pub workloads: bool,
 }
 
 impl SimulatorOptions {
@@ -95,6 +99,7 @@ impl SimulatorOptions {
             node_pods: 110,
             pod_ready_delay: Duration::from_millis(500),
             workers: 8,
+            workloads: true,
         }
     }
 
@@ -757,33 +762,16 @@ fn spawn_workers<F, Fut>(
     F: Fn(Arc<Sim>, Key) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<Option<Duration>, kube::Error>> + Send + 'static,
 {
-    for _ in 0..workers.max(1) {
-        let sim = Arc::clone(sim);
-        let queue = Arc::clone(queue);
-        let reconcile = reconcile.clone();
-        tasks.spawn(async move {
-            while let Some(key) = queue.next().await {
-                match reconcile(Arc::clone(&sim), key.clone()).await {
-                    Ok(again) => {
-                        queue.done(&key, true);
-                        if let Some(after) = again {
-                            queue.add_after(key, after);
-                        }
-                    }
-                    Err(err) => {
-                        let retry = queue.done(&key, false);
-                        // Conflicts, vanished objects and namespaces being deleted are routine:
-                        // the next event settles them.
-                        if [403, 404, 409].iter().any(|c| pods::is_status(&err, *c)) {
-                            debug!(controller, key = %key, %err, ?retry, "reconcile failed");
-                        } else {
-                            warn!(controller, key = %key, %err, ?retry, "reconcile failed");
-                        }
-                    }
-                }
-            }
-        });
-    }
+    let failed = move |key: &Key, err: &kube::Error, retry: Option<Duration>| {
+        // Conflicts, vanished objects and namespaces being deleted are routine: the next event
+        // settles them.
+        if [403, 404, 409].iter().any(|c| pods::is_status(err, *c)) {
+            debug!(controller, key = %key, %err, ?retry, "reconcile failed");
+        } else {
+            warn!(controller, key = %key, %err, ?retry, "reconcile failed");
+        }
+    };
+    flotilla_runtime::spawn_workers(tasks, workers.max(1), queue, sim, reconcile, failed);
 }
 
 /// Runs the simulator against the member API behind `client` until `shutdown` is cancelled.
@@ -828,46 +816,52 @@ pub async fn run(
         Arc::clone(&sim),
         Sim::on_pod,
     );
-    spawn_informer(
-        &mut tasks,
-        Api::all(c.clone()),
-        replicasets_w,
-        Arc::clone(&sim),
-        Sim::on_replicaset,
-    );
-    spawn_informer(
-        &mut tasks,
-        Api::all(c.clone()),
-        deployments_w,
-        Arc::clone(&sim),
-        |sim, e| Sim::enqueue_on(&sim.queues.deployments, &sim.deployments, e),
-    );
-    spawn_informer(
-        &mut tasks,
-        Api::all(c.clone()),
-        statefulsets_w,
-        Arc::clone(&sim),
-        |sim, e| Sim::enqueue_on(&sim.queues.statefulsets, &sim.statefulsets, e),
-    );
-    spawn_informer(
-        &mut tasks,
-        Api::all(c.clone()),
-        daemonsets_w,
-        Arc::clone(&sim),
-        |sim, e| Sim::enqueue_on(&sim.queues.daemonsets, &sim.daemonsets, e),
-    );
-    spawn_informer(
-        &mut tasks,
-        Api::all(c.clone()),
-        jobs_w,
-        Arc::clone(&sim),
-        |sim, e| Sim::enqueue_on(&sim.queues.jobs, &sim.jobs, e),
-    );
+    let workloads = sim.opts.workloads;
+    if workloads {
+        spawn_informer(
+            &mut tasks,
+            Api::all(c.clone()),
+            replicasets_w,
+            Arc::clone(&sim),
+            Sim::on_replicaset,
+        );
+        spawn_informer(
+            &mut tasks,
+            Api::all(c.clone()),
+            deployments_w,
+            Arc::clone(&sim),
+            |sim, e| Sim::enqueue_on(&sim.queues.deployments, &sim.deployments, e),
+        );
+        spawn_informer(
+            &mut tasks,
+            Api::all(c.clone()),
+            statefulsets_w,
+            Arc::clone(&sim),
+            |sim, e| Sim::enqueue_on(&sim.queues.statefulsets, &sim.statefulsets, e),
+        );
+        spawn_informer(
+            &mut tasks,
+            Api::all(c.clone()),
+            daemonsets_w,
+            Arc::clone(&sim),
+            |sim, e| Sim::enqueue_on(&sim.queues.daemonsets, &sim.daemonsets, e),
+        );
+        spawn_informer(
+            &mut tasks,
+            Api::all(c.clone()),
+            jobs_w,
+            Arc::clone(&sim),
+            |sim, e| Sim::enqueue_on(&sim.queues.jobs, &sim.jobs, e),
+        );
+    }
 
     let result = async {
         let synced = async {
             sim.nodes.wait_until_ready().await?;
             sim.pods.wait_until_ready().await?;
+            if !workloads {
+                return Ok(());
+            }
             sim.deployments.wait_until_ready().await?;
             sim.replicasets.wait_until_ready().await?;
             sim.statefulsets.wait_until_ready().await?;
@@ -888,69 +882,71 @@ pub async fn run(
             nodes::NAME,
             |s, k| async move { nodes::reconcile(&s, &k).await },
         );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.scheduler,
-            w,
-            scheduler::NAME,
-            |s, k| async move { scheduler::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.kubelet,
-            w * 2,
-            kubelet::NAME,
-            |s, k| async move { kubelet::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.replicasets,
-            w,
-            replicaset::NAME,
-            |s, k| async move { replicaset::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.deployments,
-            w,
-            deployment::NAME,
-            |s, k| async move { deployment::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.statefulsets,
-            w,
-            statefulset::NAME,
-            |s, k| async move { statefulset::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.daemonsets,
-            w,
-            daemonset::NAME,
-            |s, k| async move { daemonset::reconcile(&s, &k).await },
-        );
-        spawn_workers(
-            &mut tasks,
-            &sim,
-            &sim.queues.jobs,
-            w,
-            job::NAME,
-            |s, k| async move { job::reconcile(&s, &k).await },
-        );
-        info!(member = %sim.opts.member, nodes = sim.nodes.state().len(), "simulator running");
+        if workloads {
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.scheduler,
+                w,
+                scheduler::NAME,
+                |s, k| async move { scheduler::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.kubelet,
+                w * 2,
+                kubelet::NAME,
+                |s, k| async move { kubelet::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.replicasets,
+                w,
+                replicaset::NAME,
+                |s, k| async move { replicaset::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.deployments,
+                w,
+                deployment::NAME,
+                |s, k| async move { deployment::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.statefulsets,
+                w,
+                statefulset::NAME,
+                |s, k| async move { statefulset::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.daemonsets,
+                w,
+                daemonset::NAME,
+                |s, k| async move { daemonset::reconcile(&s, &k).await },
+            );
+            spawn_workers(
+                &mut tasks,
+                &sim,
+                &sim.queues.jobs,
+                w,
+                job::NAME,
+                |s, k| async move { job::reconcile(&s, &k).await },
+            );
+        }
+        info!(member = %sim.opts.member, nodes = sim.nodes.state().len(), workloads, "simulator running");
         shutdown.cancelled().await;
         Ok(())
     }
     .await;
     for q in sim.queues.all() {
-        q.close();
+        q.shut_down();
     }
     tasks.shutdown().await;
     result

@@ -1,7 +1,7 @@
-//! A small work queue with client-go's guarantees: a key waiting in the queue is there once
-//! however often it is added, a key is processed by one worker at a time (added while running,
-//! it runs again afterwards), failed keys come back after an exponential backoff, and keys can
-//! be added after a delay.
+//! The work queue, with client-go's guarantees: a key waiting in the queue is there once however
+//! often it is added, a key is processed by one worker at a time (added while running, it runs
+//! again afterwards), failed keys come back after an exponential backoff, and keys can be added
+//! after a delay or coalesced over a window.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
@@ -73,8 +73,12 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
         }
     }
 
-    /// Queues `key` after `delay`.
+    /// Queues `key` after `delay` (at once when it is zero).
     pub fn add_after(self: &Arc<Self>, key: K, delay: Duration) {
+        if delay.is_zero() {
+            self.add(key);
+            return;
+        }
         let queue = Arc::clone(self);
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
@@ -163,7 +167,8 @@ impl<K: Clone + Eq + Hash + Send + 'static> WorkQueue<K> {
         retry
     }
 
-    /// Stops handing out keys; [`WorkQueue::next`] returns `None` from now on.
+    /// Stops handing out keys; [`WorkQueue::next`] returns `None` from now on, also to the
+    /// workers waiting in it.
     pub fn shut_down(&self) {
         self.lock().shut_down = true;
         self.notify.notify_waiters();
@@ -186,8 +191,8 @@ mod tests {
 
     fn queue() -> Arc<WorkQueue<&'static str>> {
         Arc::new(WorkQueue::new(
-            Duration::from_secs(1),
-            Duration::from_secs(8),
+            Duration::from_millis(100),
+            Duration::from_millis(800),
         ))
     }
 
@@ -217,40 +222,46 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn failures_back_off_exponentially() {
+    async fn a_failed_key_comes_back_after_its_backoff() {
         let q = queue();
-        let mut delays = Vec::new();
         for _ in 0..5 {
             q.add("a");
             let key = q.next().await.unwrap();
-            delays.push(q.done(&key, false).unwrap());
+            assert_eq!(q.done(&key, false), Some(Duration::from_millis(100)));
             // The retry is what brings it back.
             assert_eq!(q.next().await, Some("a"));
+            // A success restarts the count.
             q.done(&"a", true);
         }
-        // Each loop succeeded after the retry, so the count restarted every time.
-        assert!(
-            delays.iter().all(|d| *d == Duration::from_secs(1)),
-            "{delays:?}"
-        );
-
-        q.add("b");
-        let mut delays = Vec::new();
-        for _ in 0..5 {
-            let key = q.next().await.unwrap();
-            delays.push(q.done(&key, false).unwrap().as_secs());
-        }
-        assert_eq!(delays, vec![1, 2, 4, 8, 8]);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn add_after_waits() {
+    async fn failures_back_off_exponentially_up_to_the_max() {
+        let q = queue();
+        q.add("a");
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            let key = q.next().await.unwrap();
+            delays.push(q.done(&key, false).unwrap().as_millis());
+        }
+        assert_eq!(delays, vec![100, 200, 400, 800, 800]);
+        let key = q.next().await.unwrap();
+        q.done(&key, true);
+        q.add("a");
+        let key = q.next().await.unwrap();
+        assert_eq!(q.done(&key, false).unwrap().as_millis(), 100, "reset");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn add_after_waits_for_the_delay() {
         let q = queue();
         q.add_after("a", Duration::from_secs(30));
         tokio::time::sleep(Duration::from_secs(29)).await;
         assert!(q.is_empty());
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert_eq!(q.next().await, Some("a"));
+        q.add_after("b", Duration::ZERO);
+        assert_eq!(q.len(), 1, "no delay: queued at once");
     }
 
     #[tokio::test(start_paused = true)]
@@ -284,5 +295,7 @@ mod tests {
         tokio::task::yield_now().await;
         q.shut_down();
         assert_eq!(worker.await.unwrap(), None);
+        q.add("a");
+        assert!(q.is_empty(), "nothing is queued after shutdown");
     }
 }
