@@ -10,6 +10,11 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use flotilla_storage::Storage;
 
+/// glibc's malloc spent a quarter of the CPU under the many-threaded load of a fleet (perf, see
+/// docs/benchmarks.md); mimalloc's per-thread heaps do not contend.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod join;
 mod member_sim;
 mod simulate;
