@@ -227,6 +227,26 @@ where
     Ok(api.get_opt(name).await?.is_some())
 }
 
+/// Joins `member` as m1 and waits until it is Ready and its execution namespace exists.
+async fn join_m1_ready(fed: &Server, member: &Server) -> Result<Api<Namespace>> {
+    cluster::join(
+        &fed.client,
+        "m1",
+        &member_kubeconfig(&member.endpoint()),
+        None,
+        &JoinSpec::default(),
+    )
+    .await?;
+    wait_ready(fed, "m1").await?;
+    let namespaces: Api<Namespace> = Api::all(fed.client.clone());
+    eventually("the execution namespace exists", || async {
+        ensure!(exists(&namespaces, "karmada-es-m1").await?);
+        Ok(())
+    })
+    .await?;
+    Ok(namespaces)
+}
+
 #[tokio::test]
 async fn join_reports_status_and_a_member_change_shows_up() -> Result<()> {
     let fed = Server::federation().await?;
@@ -602,21 +622,7 @@ async fn unjoin_waits_for_the_works_then_removes_everything() -> Result<()> {
     let fed = Server::federation().await?;
     let member = Server::member().await?;
     let _controllers = Controllers::start(&fed);
-    cluster::join(
-        &fed.client,
-        "m1",
-        &member_kubeconfig(&member.endpoint()),
-        None,
-        &JoinSpec::default(),
-    )
-    .await?;
-    wait_ready(&fed, "m1").await?;
-    let namespaces: Api<Namespace> = Api::all(fed.client.clone());
-    eventually("the execution namespace exists", || async {
-        ensure!(exists(&namespaces, "karmada-es-m1").await?);
-        Ok(())
-    })
-    .await?;
+    let namespaces = join_m1_ready(&fed, &member).await?;
     create_work(&fed, "m1", "web").await?;
 
     // Nobody cleans the member: unjoin gives up after its timeout and says what it waited for.
@@ -678,21 +684,7 @@ async fn works_of_a_dead_cluster_are_released_after_the_grace_period() -> Result
     let fed = Server::federation().await?;
     let member = Server::member().await?;
     let _controllers = Controllers::start(&fed);
-    cluster::join(
-        &fed.client,
-        "m1",
-        &member_kubeconfig(&member.endpoint()),
-        None,
-        &JoinSpec::default(),
-    )
-    .await?;
-    wait_ready(&fed, "m1").await?;
-    let namespaces: Api<Namespace> = Api::all(fed.client.clone());
-    eventually("the execution namespace exists", || async {
-        ensure!(exists(&namespaces, "karmada-es-m1").await?);
-        Ok(())
-    })
-    .await?;
+    let namespaces = join_m1_ready(&fed, &member).await?;
     create_work(&fed, "m1", "web").await?;
     member.stop();
     eventually("the member is published not ready", || async {

@@ -55,6 +55,18 @@ impl Drop for Fleet {
 }
 
 impl Fleet {
+    /// A fleet whose Work `nginx` (one Deployment, image nginx:1.25) is applied in the member.
+    async fn with_applied_nginx() -> Result<Fleet> {
+        let fleet = Fleet::start().await?;
+        fleet
+            .create_work("nginx", vec![deployment("nginx", "nginx:1.25")], json!({}))
+            .await?;
+        fleet
+            .condition("nginx", "Applied", |c| c.status == "True")
+            .await?;
+        Ok(fleet)
+    }
+
     async fn start() -> Result<Fleet> {
         let fed = Server::federation().await?;
         let member = Server::member().await?;
@@ -820,13 +832,7 @@ async fn missing_namespaces_are_created_and_removed_manifests_deleted() -> Resul
 
 #[tokio::test]
 async fn a_removed_managed_label_is_drift() -> Result<()> {
-    let fleet = Fleet::start().await?;
-    fleet
-        .create_work("nginx", vec![deployment("nginx", "nginx:1.25")], json!({}))
-        .await?;
-    fleet
-        .condition("nginx", "Applied", |c| c.status == "True")
-        .await?;
+    let fleet = Fleet::with_applied_nginx().await?;
     fleet
         .member_deployments()
         .patch(
@@ -896,13 +902,7 @@ async fn drift_while_the_controller_was_down_is_found_after_a_restart() -> Resul
 #[tokio::test]
 async fn a_work_deleted_while_the_member_is_not_ready_is_cleaned_up_when_it_is_back() -> Result<()>
 {
-    let fleet = Fleet::start().await?;
-    fleet
-        .create_work("nginx", vec![deployment("nginx", "nginx:1.25")], json!({}))
-        .await?;
-    fleet
-        .condition("nginx", "Applied", |c| c.status == "True")
-        .await?;
+    let fleet = Fleet::with_applied_nginx().await?;
     fleet.set_ready(false).await?;
     fleet
         .works()
@@ -920,13 +920,7 @@ async fn a_work_deleted_while_the_member_is_not_ready_is_cleaned_up_when_it_is_b
 
 #[tokio::test]
 async fn works_of_a_cluster_leaving_while_not_ready_let_go_at_once() -> Result<()> {
-    let fleet = Fleet::start().await?;
-    fleet
-        .create_work("nginx", vec![deployment("nginx", "nginx:1.25")], json!({}))
-        .await?;
-    fleet
-        .condition("nginx", "Applied", |c| c.status == "True")
-        .await?;
+    let fleet = Fleet::with_applied_nginx().await?;
     // The member becomes unreachable and its Cluster is being deleted (held by a finalizer,
     // as the cluster controller's would): the Work's finalizer must not wait for the member.
     fleet.member.stop();
